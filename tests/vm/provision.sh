@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# provision.sh NAME...: make each named kernel (see kernels.conf) ready to
+# build modules for and to boot, and write its descriptor
+# $SAC_CACHE/kernels/NAME.env.
+#
+# "host" kernels are installed with apt on this machine; "chroot" kernels get
+# a debootstrap'd chroot of their own suite (its gcc, linux-headers,
+# linux-image, kmod, make) under $SAC_CACHE/chroot/SUITE.
+#
+# The cache is trusted only when it is complete and fresh: a descriptor is
+# written last, after every check passed; it records a hash of this script
+# and kernels.conf and its age. A missing or mismatching descriptor, a missing
+# file or a package dpkg does not call installed means rebuild. After
+# SAC_REFRESH_DAYS (default 7) the suite's packages are upgraded in place.
+
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+REFRESH_DAYS=${SAC_REFRESH_DAYS:-7}
+PKGS_CHROOT="linux-image-amd64 linux-headers-amd64 make kmod libc6-dev"
+
+stamp() {
+	cat "$0" "$SAC_KCONF" "$SAC_TOP/tests/vm/lib.sh" | sha256sum | cut -c1-16
+}
+
+# KVER of the linux-image-amd64 metapackage installed in ROOT.
+root_kver() {
+	local root=$1 dep
+
+	dep=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f '${Depends}' linux-image-amd64 2>/dev/null) ||
+		return 1
+	dep=${dep%% *}
+	dep=${dep#linux-image-}
+	[ -n "$dep" ] && echo "$dep"
+}
+
+root_pkg_ok() {
+	local root=$1 p
+	shift
+	for p in "$@"; do
+		dpkg-query --admindir="$root/var/lib/dpkg" -W -f '${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || return 1
+	done
+}
+
+# Check a provisioned root really holds what a build and a boot need.
+root_complete() {
+	local root=$1 kver=$2 r=${1%/}
+
+	[ -e "$r/boot/vmlinuz-$kver" ] &&
+	[ -e "$r/lib/modules/$kver/modules.dep.bin" ] &&
+	[ -e "$r/lib/modules/$kver/build/Makefile" ] &&
+	[ -e "$r/lib/modules/$kver/build/Module.symvers" ] &&
+	root_pkg_ok "$root" "linux-image-$kver" "linux-headers-$kver" make
+}
+
+# In a chroot, never build an initramfs for the installed kernel: we make
+# our own, and update-initramfs would only cost minutes.
+chroot_setup_apt() {
+	local dir=$1 suite=$2 mirror=$3
+
+	cat > "$dir/etc/apt/apt.conf.d/90iommu-sac" <<-EOF
+	APT::Install-Recommends "false";
+	APT::Install-Suggests "false";
+	Acquire::Check-Valid-Until "false";
+	Acquire::Retries "3";
+	EOF
+	cat > "$dir/etc/dpkg/dpkg.cfg.d/90iommu-sac" <<-EOF
+	path-exclude=/usr/share/doc/*
+	path-exclude=/usr/share/man/*
+	path-exclude=/usr/share/locale/*
+	path-exclude=/usr/share/info/*
+	EOF
+	echo "deb $mirror $suite main" > "$dir/etc/apt/sources.list"
+	in_root "$dir" dpkg-divert --local --rename --add /usr/sbin/update-initramfs >/dev/null
+	ln -sf /bin/true "$dir/usr/sbin/update-initramfs"
+}
+
+provision_chroot() {
+	local name=$1 suite=$2 dir=$SAC_CACHE/chroot/$2 mirror tmp
+
+	mirror=$(sac_mirror)
+	if [ ! -e "$dir/.sac-debootstrap-ok" ]; then
+		tmp=$dir.tmp
+		rm -rf "$tmp" "$dir"
+		mkdir -p "$SAC_CACHE/chroot"
+		log "$name: debootstrap $suite (minbase) into $dir"
+		debootstrap --variant=minbase --keyring=/usr/share/keyrings/debian-archive-keyring.gpg "$suite" "$tmp" "$mirror" \
+			> "$SAC_CACHE/chroot/$suite.debootstrap.log" 2>&1 ||
+			die "$name: debootstrap $suite failed, see $SAC_CACHE/chroot/$suite.debootstrap.log"
+		chroot_setup_apt "$tmp" "$suite" "$mirror"
+		touch "$tmp/.sac-debootstrap-ok"
+		mv "$tmp" "$dir"
+	fi
+	log "$name: installing $PKGS_CHROOT in the $suite chroot"
+	in_root "$dir" apt-get -q update > "$dir.apt.log" 2>&1 ||
+		die "$name: apt-get update in $suite chroot failed, see $dir.apt.log"
+	in_root "$dir" apt-get -y -q -o Dpkg::Options::=--force-confold install $PKGS_CHROOT \
+		>> "$dir.apt.log" 2>&1 ||
+		die "$name: apt-get install in $suite chroot failed, see $dir.apt.log"
+	in_root "$dir" apt-get -q clean >/dev/null 2>&1 || true
+}
+
+provision_host() {
+	local name=$1
+
+	host_pkgs linux-image-amd64 linux-headers-amd64
+	if [ "${2:-}" = refresh ]; then
+		log "$name: upgrading the host's linux-image-amd64 linux-headers-amd64"
+		apt-get update -qq >&2
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			linux-image-amd64 linux-headers-amd64 >&2
+	fi
+}
+
+provision_one() {
+	local name=$1 suite where desc root kver age
+
+	suite=$(kconf_field "$name" 2) || die "unknown kernel '$name' (see $SAC_KCONF)"
+	where=$(kconf_field "$name" 3)
+	desc=$(kdesc "$name")
+	mkdir -p "$SAC_CACHE/kernels"
+	[ "$where" = host ] && root=/ || root=$SAC_CACHE/chroot/$suite
+
+	# A complete, fresh descriptor whose files all still check out: reuse.
+	if [ -e "$desc" ]; then
+		# shellcheck disable=SC1090
+		( . "$desc"
+		  [ "$STAMP" = "$(stamp)" ] && root_complete "$ROOT" "$KVER" ) &&
+			age=$(( ($(date +%s) - $(stat -c %Y "$desc")) / 86400 )) &&
+			[ "$age" -lt "$REFRESH_DAYS" ] && { echo "$desc"; return 0; }
+		if ( . "$desc"; [ "$STAMP" = "$(stamp)" ] && root_complete "$ROOT" "$KVER" ); then
+			log "$name: cache older than $REFRESH_DAYS days, refreshing packages"
+			rm -f "$desc"
+			[ "$where" = host ] && provision_host "$name" refresh ||
+				provision_chroot "$name" "$suite"
+		else
+			log "$name: cached kernel incomplete or made by another provision.sh, rebuilding"
+			rm -f "$desc"
+			[ "$where" = chroot ] && rm -f "$root/.sac-debootstrap-ok"
+		fi
+	fi
+	if [ ! -e "$desc" ]; then
+		if [ "$where" = host ]; then
+			provision_host "$name"
+		else
+			provision_chroot "$name" "$suite"
+		fi
+	fi
+
+	kver=$(root_kver "$root") || die "$name: linux-image-amd64 is not installed in $root"
+	root_complete "$root" "$kver" ||
+		die "$name: $root lacks the image, modules or headers of $kver after provisioning"
+	cat > "$desc.tmp" <<-EOF
+	KNAME=$name
+	SUITE=$suite
+	WHERE=$where
+	ROOT=$root
+	KVER=$kver
+	PKGVER=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f '${Version}' "linux-image-$kver")
+	VMLINUZ=${root%/}/boot/vmlinuz-$kver
+	MODDIR=${root%/}/lib/modules/$kver
+	KDIR=/lib/modules/$kver/build
+	STAMP=$(stamp)
+	EOF
+	mv "$desc.tmp" "$desc"
+	log "$name: ready: $kver ($where)"
+	echo "$desc"
+}
+
+need_root
+host_pkgs debootstrap kmod
+exec 9> "$SAC_CACHE.lock" 2>/dev/null || { mkdir -p "$(dirname "$SAC_CACHE")"; exec 9> "$SAC_CACHE.lock"; }
+flock 9
+mkdir -p "$SAC_CACHE"
+[ $# -gt 0 ] || set -- $(kconf_names required)
+for k in "$@"; do
+	provision_one "$k"
+done
