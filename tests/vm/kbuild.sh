@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kbuild.sh NAME [W=1 ...]: build the project's kernel modules against the
+# provisioned kernel NAME and collect them in out/NAME/.
+#
+# Module trees built: the top level (iommu_sac.ko, when a Kbuild exists
+# there) and tests/drivers (the test drivers). For a chroot kernel the
+# sources are copied into the chroot and built there with that suite's gcc
+# and kbuild binaries (/proc mounted, or objtool fails). Extra arguments go
+# to make (e.g. W=1, C=2).
+
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+name=${1:?usage: kbuild.sh NAME [make args]}
+shift
+desc=$(kdesc "$name")
+[ -e "$desc" ] || die "kernel $name is not provisioned (run tests/vm/provision.sh $name)"
+# shellcheck disable=SC1090
+. "$desc"
+
+out=$SAC_TOP/out/$name
+mkdir -p "$out"
+rm -f "$out"/*.ko
+
+trees=()
+[ -e "$SAC_TOP/Kbuild" ] && trees+=(.)
+[ -e "$SAC_TOP/tests/drivers/Kbuild" ] && trees+=(tests/drivers)
+[ ${#trees[@]} -gt 0 ] || die "no module trees to build"
+
+if [ "$WHERE" = host ]; then
+	src=$SAC_TOP
+	for t in "${trees[@]}"; do
+		make -s -C "$KDIR" M="$src/$t" "$@" modules >&2 ||
+			die "$name: module build failed in $t"
+	done
+else
+	# Copy the tree (without build products) into the chroot.
+	src=/build/iommu-sac
+	rm -rf "$ROOT$src"
+	mkdir -p "$ROOT$src"
+	tar -C "$SAC_TOP" --exclude=./out --exclude=./results --exclude=./.git \
+		--exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' -cf - . |
+		tar -C "$ROOT$src" -xf -
+	for t in "${trees[@]}"; do
+		in_root "$ROOT" make -s -C "$KDIR" M="$src/$t" "$@" modules >&2 ||
+			die "$name: module build failed in $t (chroot $SUITE)"
+	done
+	src=$ROOT$src
+fi
+for t in "${trees[@]}"; do
+	find "$src/$t" -maxdepth 1 -name '*.ko' -exec cp -t "$out" {} +
+done
+ls "$out"/*.ko >/dev/null 2>&1 || die "$name: no modules were built"
+for k in "$out"/*.ko; do
+	v=$(modinfo -F vermagic "$k" | cut -d' ' -f1)
+	[ "$v" = "$KVER" ] || die "$k: vermagic $v does not match $KVER"
+done
+log "$name: built $(cd "$out" && echo *.ko)"
