@@ -21,19 +21,24 @@ set -euo pipefail
 REFRESH_DAYS=${SAC_REFRESH_DAYS:-7}
 PKGS_CHROOT="linux-image-amd64 linux-headers-amd64 make kmod libc6-dev"
 
+# Bump when what a provisioned root must hold changes: every cached kernel
+# made by an older format is then rebuilt.
+CACHE_FORMAT=1
+
 stamp() {
-	cat "$0" "$SAC_KCONF" "$SAC_TOP/tests/vm/lib.sh" | sha256sum | cut -c1-16
+	echo "$CACHE_FORMAT $PKGS_CHROOT $(grep -v '^#' "$SAC_KCONF")" | sha256sum | cut -c1-16
 }
 
-# KVER of the linux-image-amd64 metapackage installed in ROOT.
+# KVER of the kernel the linux-image-amd64 metapackage pulls into ROOT (the
+# metapackages name the versioned image or headers package among their
+# dependencies, in an order that differs between suites).
 root_kver() {
-	local root=$1 dep
+	local root=$1
 
-	dep=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f '${Depends}' linux-image-amd64 2>/dev/null) ||
-		return 1
-	dep=${dep%% *}
-	dep=${dep#linux-image-}
-	[ -n "$dep" ] && echo "$dep"
+	dpkg-query --admindir="$root/var/lib/dpkg" -W -f '${Depends}\n' \
+		linux-image-amd64 linux-headers-amd64 2>/dev/null |
+		grep -oE 'linux-(image|headers)-[0-9][^ ,]*' | head -n1 |
+		sed -E 's/^linux-(image|headers)-//' | grep .
 }
 
 root_pkg_ok() {
@@ -74,8 +79,10 @@ chroot_setup_apt() {
 	path-exclude=/usr/share/info/*
 	EOF
 	echo "deb $mirror $suite main" > "$dir/etc/apt/sources.list"
-	in_root "$dir" dpkg-divert --local --rename --add /usr/sbin/update-initramfs >/dev/null
-	ln -sf /bin/true "$dir/usr/sbin/update-initramfs"
+	for f in /usr/sbin/update-initramfs /usr/bin/dracut; do
+		in_root "$dir" dpkg-divert --local --rename --add "$f" >/dev/null
+		ln -sf /bin/true "$dir$f"
+	done
 }
 
 provision_chroot() {
@@ -172,7 +179,8 @@ provision_one() {
 
 need_root
 host_pkgs debootstrap kmod
-exec 9> "$SAC_CACHE.lock" 2>/dev/null || { mkdir -p "$(dirname "$SAC_CACHE")"; exec 9> "$SAC_CACHE.lock"; }
+mkdir -p "$(dirname "$SAC_CACHE")"
+exec 9> "$SAC_CACHE.lock"
 flock 9
 mkdir -p "$SAC_CACHE"
 [ $# -gt 0 ] || set -- $(kconf_names required)
