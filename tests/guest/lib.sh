@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for the in-guest tests (busybox sh). A test script sources this
+# file, makes checks and ends with done_testing; it prints TAP (kselftest
+# style) that the host runner parses:
+#   ok N - what was checked (and the value seen)
+#   not ok N - what was checked (expected vs. seen)
+#   ok N - what # SKIP why
+# A script may carry header lines the host reads:
+#   # boot: ARGS        extra kernel arguments (tests with equal ARGS share a boot)
+#   # kernels: A B      only on these kernels (others: skipped with a reason)
+#   # timeout: SECONDS  time this test may take inside the guest
+#   # allow: dmar-fault DMAR faults are expected while this test runs
+
+. /etc/sac/devices.env
+
+_n=0
+_failed=0
+
+ok()     { _n=$((_n + 1)); echo "ok $_n - $*"; }
+not_ok() { _n=$((_n + 1)); _failed=$((_failed + 1)); echo "not ok $_n - $*"; }
+skip()   { _n=$((_n + 1)); echo "ok $_n - $1 # SKIP $2"; }
+diag()   { echo "# $*"; }
+
+# check DESC CMD...: ok when CMD succeeds.
+check() {
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+
+# check_eq DESC EXPECTED SEEN
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1 ($3)"
+	else
+		not_ok "$1 (expected '$2', saw '$3')"
+	fi
+}
+
+# skip_all REASON: the whole script does not apply here.
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+done_testing() {
+	echo "1..$_n"
+	[ "$_failed" -eq 0 ]
+	exit $?
+}
+
+# Load one of the project's modules (/lib/sac/NAME.ko) with arguments.
+load_sac() {
+	local m=$1
+	shift
+	grep -q "^$m " /proc/modules && return 0
+	insmod "/lib/sac/$m.ko" "$@"
+}
+
+unload_sac() {
+	grep -q "^$1 " /proc/modules || return 0
+	rmmod "$1"
+}
+
+# kv FILE KEY: the value of "KEY VALUE" in a key-value file.
+kv() {
+	awk -v k="$2" '$1 == k { print $2; f = 1 } END { exit !f }' "$1"
+}
+
+# The 32 low bits are what a 32-bit IOVA has; anything above is DAC.
+is_below_4g() {
+	[ $(( $1 >> 32 )) -eq 0 ]
+}
+
+# The major.minor of the running kernel, e.g. "6.1".
+kernel_mm() {
+	uname -r | cut -d. -f1,2
+}
+
+# Debian's static busybox runs its own applets before anything on PATH, and
+# its ip has no netns support: use iproute2's, copied in from the host.
+ip() { /sbin/ip "$@"; }

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Install the host packages the VM suite needs, when missing.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+host_pkgs qemu-system-x86 debootstrap busybox-static kmod cpio gzip xz-utils \
+	zstd python3 iproute2 make gcc libc6-dev util-linux

@@ -1,0 +1,477 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""VM test runner of iommu-sac.
+
+For every selected kernel: provision it (tests/vm/provision.sh), build the
+project's modules against it (tests/vm/kbuild.sh), build an initramfs
+(busybox, the kernel's own driver modules resolved from its modules.dep, the
+project's modules, the in-guest tests and a few host tools with their
+libraries), then boot QEMU with an emulated Intel IOMMU and real devices once
+per distinct set of boot arguments, and collect results.
+
+A guest prints TAP on its second serial port; its kernel console goes to the
+first one. A test fails on a "not ok", a non-zero exit, a test that did not
+finish (hang, crash, timeout), or any kernel WARNING, BUG, Oops, panic, RCU
+stall or unexpected DMAR fault logged while it ran. Every guest log is kept
+under the results folder. The last line is "N passed, N failed, N skipped";
+the exit status is non-zero when anything failed.
+"""
+
+import argparse
+import lzma
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VM = os.path.join(TOP, "tests", "vm")
+GUEST = os.path.join(TOP, "tests", "guest")
+CACHE = os.environ.get("SAC_CACHE", "/var/cache/iommu-sac")
+
+# Guest devices behind the IOMMU, at fixed PCI slots the tests know
+# (written to /etc/sac/devices.env in the guest).
+DEVICES = [
+    # name        slot    qemu device
+    ("EDU",     "04.0", "edu,dma_mask=0xffffffffffffffff"),
+    ("EDU32",   "05.0", "edu,dma_mask=0xffffffff"),
+    ("NVME",    "06.0", "nvme,serial=sac-nvme0,drive=nvm0"),
+    ("NIC0",    "07.0", "e1000e,netdev=hub0p0,mac=52:54:00:5a:c0:01"),
+    ("NIC1",    "08.0", "e1000e,netdev=hub0p1,mac=52:54:00:5a:c0:02"),
+]
+# Kernel drivers the devices need; their dependencies come from modules.dep.
+GUEST_DRIVERS = ["nvme", "e1000e"]
+# Host programs copied into the guest with the libraries they link.
+GUEST_PROGRAMS = ["/sbin/ip"]
+NVME_IMAGE_MB = 64
+BOOT_SLACK = 120          # seconds a boot may take on top of its tests
+DEFAULT_TEST_TIMEOUT = 300
+
+BAD_PATTERNS = [
+    ("WARNING", re.compile(r"WARNING: (CPU|at)")),
+    ("BUG", re.compile(r"\bBUG: |kernel BUG at")),
+    ("Oops", re.compile(r"\bOops\b|general protection fault")),
+    ("panic", re.compile(r"Kernel panic")),
+    ("RCU stall", re.compile(r"rcu: INFO: .*detected stalls|rcu_.*self-detected stall")),
+    ("soft lockup", re.compile(r"soft lockup|hung_task|blocked for more than")),
+    ("DMAR fault", re.compile(r"DMAR: \[DMA (Read|Write)|DMAR:.*fault addr")),
+]
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+class Test:
+    """One in-guest test script and the header lines it carries."""
+
+    def __init__(self, path):
+        self.path = path
+        self.name = os.path.basename(path)[:-3]
+        self.boot = ""
+        self.kernels = None
+        self.timeout = DEFAULT_TEST_TIMEOUT
+        self.allow = set()
+        with open(path) as f:
+            for line in f:
+                m = re.match(r"#\s*(boot|kernels|timeout|allow):\s*(.*?)\s*$", line)
+                if not m:
+                    continue
+                key, val = m.groups()
+                if key == "boot":
+                    self.boot = val
+                elif key == "kernels":
+                    self.kernels = val.split()
+                elif key == "timeout":
+                    self.timeout = int(val)
+                else:
+                    self.allow.update(val.split())
+
+
+class Result:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+        self.failures = []
+
+    def add(self, other):
+        self.passed += other.passed
+        self.failed += other.failed
+        self.skipped += other.skipped
+        self.failures += other.failures
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def kernel_conf():
+    rows = []
+    with open(os.path.join(VM, "kernels.conf")) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            name, suite, where, req, note = line.split(None, 4)
+            rows.append(dict(name=name, suite=suite, where=where,
+                             required=req == "required", note=note.strip()))
+    return rows
+
+
+def read_env(path):
+    env = {}
+    with open(path) as f:
+        for line in f:
+            k, _, v = line.rstrip("\n").partition("=")
+            env[k] = v
+    return env
+
+
+def provision(name):
+    out = subprocess.run(["bash", os.path.join(VM, "provision.sh"), name],
+                         stdout=subprocess.PIPE, text=True)
+    if out.returncode:
+        raise RuntimeError(f"provisioning kernel {name} failed")
+    return read_env(out.stdout.strip().splitlines()[-1])
+
+
+def kbuild(name):
+    if subprocess.run(["bash", os.path.join(VM, "kbuild.sh"), name]).returncode:
+        raise RuntimeError(f"building the modules for kernel {name} failed")
+
+
+def resolve_drivers(kenv):
+    """Module files (host paths) for GUEST_DRIVERS and their dependencies,
+    in load order, from the kernel's own modules.dep (via modprobe)."""
+    root = kenv["ROOT"].rstrip("/") or "/"
+    out = subprocess.run(["modprobe", "-d", root, "-S", kenv["KVER"],
+                          "--show-depends", "-a"] + GUEST_DRIVERS,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    if out.returncode:
+        raise RuntimeError("modprobe --show-depends: " + out.stderr.strip())
+    files = []
+    for line in out.stdout.splitlines():
+        words = line.split()
+        if words and words[0] == "insmod":
+            path = words[1]
+            if root != "/" and not path.startswith(root):
+                path = root + path
+            if path not in files:
+                files.append(path)
+    return files
+
+
+def copy_program(prog, dest):
+    """Copy a dynamically linked host program and its libraries."""
+    libs = subprocess.run(["ldd", prog], stdout=subprocess.PIPE,
+                          text=True).stdout
+    for path in [prog] + re.findall(r"(/\S+) \(0x", libs):
+        real = os.path.realpath(path)
+        target = dest + path
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copy2(real, target)
+
+
+def decompress_module(src, dst):
+    if src.endswith(".xz"):
+        with lzma.open(src) as f, open(dst, "wb") as g:
+            shutil.copyfileobj(f, g)
+    elif src.endswith(".zst"):
+        with open(dst, "wb") as g:
+            sh(["zstd", "-q", "-d", "-c", src], stdout=g)
+    else:
+        shutil.copy2(src, dst)
+
+
+def build_initramfs(kname, kenv):
+    stage = os.path.join(TOP, "out", kname, "initramfs")
+    shutil.rmtree(stage, ignore_errors=True)
+    for d in ("bin", "sbin", "etc/sac", "lib/sac", "tests", "proc", "sys",
+              "dev", "tmp", "run", "root", "lib64", "usr/bin", "usr/sbin"):
+        os.makedirs(os.path.join(stage, d), exist_ok=True)
+    shutil.copy2("/bin/busybox", os.path.join(stage, "bin", "busybox"))
+    shutil.copy2(os.path.join(VM, "init"), os.path.join(stage, "init"))
+    os.chmod(os.path.join(stage, "init"), 0o755)
+
+    order = []
+    moddir = os.path.join(stage, "lib", "modules", kenv["KVER"])
+    os.makedirs(moddir, exist_ok=True)
+    for src in resolve_drivers(kenv):
+        base = re.sub(r"\.(xz|zst|gz)$", "", os.path.basename(src))
+        decompress_module(src, os.path.join(moddir, base))
+        order.append(f"/lib/modules/{kenv['KVER']}/{base}")
+    with open(os.path.join(stage, "etc", "sac", "modules.order"), "w") as f:
+        f.write("\n".join(order) + "\n")
+
+    outdir = os.path.join(TOP, "out", kname)
+    for ko in sorted(os.listdir(outdir)):
+        if ko.endswith(".ko"):
+            shutil.copy2(os.path.join(outdir, ko), os.path.join(stage, "lib", "sac"))
+    for prog in GUEST_PROGRAMS + extra_programs():
+        copy_program(prog, stage)
+    for t in os.listdir(GUEST):
+        if t.endswith(".sh"):
+            shutil.copy2(os.path.join(GUEST, t), os.path.join(stage, "tests"))
+    with open(os.path.join(stage, "etc", "sac", "devices.env"), "w") as f:
+        for name, slot, _ in DEVICES:
+            f.write(f"{name}=0000:00:{slot}\n")
+        f.write(f"KNAME={kname}\n")
+    img = os.path.join(TOP, "out", kname, "initramfs.cpio.gz")
+    sh(f"cd {shlex.quote(stage)} && find . | cpio -o -H newc --quiet | gzip -1 > {shlex.quote(img)}",
+       shell=True)
+    return img
+
+
+def extra_programs():
+    """Project programs that exist once built (sacctl) go into the guest."""
+    progs = []
+    sacctl = os.path.join(TOP, "tools", "sacctl", "sacctl")
+    if os.path.exists(sacctl):
+        progs.append(sacctl)
+    return progs
+
+
+def qemu_cmd(kenv, initrd, append, logdir, extra=()):
+    nvme = os.path.join(logdir, "nvme.img")
+    with open(nvme, "wb") as f:
+        f.truncate(NVME_IMAGE_MB << 20)
+    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-smp", "2",
+           "-m", "2G", "-M", "q35,kernel-irqchip=split",
+           "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+           "-device", "intel-iommu,intremap=on",
+           "-serial", "file:" + os.path.join(logdir, "console.log"),
+           "-serial", "file:" + os.path.join(logdir, "tap.log"),
+           "-drive", f"file={nvme},if=none,id=nvm0,format=raw",
+           "-netdev", "hubport,id=hub0p0,hubid=0",
+           "-netdev", "hubport,id=hub0p1,hubid=0",
+           "-kernel", kenv["VMLINUZ"], "-initrd", initrd,
+           "-append", append]
+    for _, slot, dev in DEVICES:
+        cmd += ["-device", f"{dev},addr={slot}"]
+    return cmd + list(extra)
+
+
+def boot(kname, kenv, initrd, tests, args, logdir):
+    """Boot once, running tests; retry once a boot that never reached init."""
+    append = ("console=ttyS0 intel_iommu=on panic=-1 oops=panic loglevel=7 "
+              "sac.tests=" + ",".join(t.name for t in tests) + " " + args).strip()
+    timeout = BOOT_SLACK + sum(t.timeout for t in tests)
+    for attempt in (1, 2):
+        os.makedirs(logdir, exist_ok=True)
+        cmd = qemu_cmd(kenv, initrd, append, logdir)
+        with open(os.path.join(logdir, "qemu.cmd"), "w") as f:
+            f.write(shlex.join(cmd) + "\n")
+        t0 = time.time()
+        try:
+            p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               timeout=timeout)
+            qemu_out = p.stdout.decode(errors="replace")
+            timed_out = False
+        except subprocess.TimeoutExpired as e:
+            qemu_out = (e.stdout or b"").decode(errors="replace")
+            timed_out = True
+        took = time.time() - t0
+        with open(os.path.join(logdir, "qemu.out"), "w") as f:
+            f.write(qemu_out)
+        os.unlink(os.path.join(logdir, "nvme.img"))
+        tap = read(os.path.join(logdir, "tap.log"))
+        if "SAC-INIT" in tap or attempt == 2:
+            break
+        log(f"  {kname}: boot never reached init (see {logdir}/console.log), retrying once")
+        os.rename(logdir, logdir + ".failed-boot")
+    return tap, read(os.path.join(logdir, "console.log")), timed_out, took, qemu_out
+
+
+def read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def console_problems(console, tests):
+    """Map test name -> problem lines the kernel logged while it ran;
+    problems outside any test go to the key None."""
+    probs = {}
+    current = None
+    allow = {t.name: t.allow for t in tests}
+    for line in console.splitlines():
+        m = re.search(r"sac-test: (begin|end) (\S+)", line)
+        if m:
+            current = m.group(2) if m.group(1) == "begin" else None
+            continue
+        for kind, pat in BAD_PATTERNS:
+            if pat.search(line):
+                if kind == "DMAR fault" and "dmar-fault" in allow.get(current, ()):
+                    continue
+                probs.setdefault(current, []).append(f"{kind}: {line.strip()}")
+                break
+    return probs
+
+
+def parse_tap(kname, tap, tests, timed_out, console):
+    """Count one boot's TAP lines; return a Result."""
+    res = Result()
+    probs = console_problems(console, tests)
+    sections = {}
+    cur = None
+    for line in tap.splitlines():
+        line = line.rstrip("\r")
+        m = re.match(r"SAC-TEST-BEGIN (\S+)", line)
+        if m:
+            cur = m.group(1)
+            sections[cur] = {"lines": [], "rc": None}
+            continue
+        m = re.match(r"SAC-TEST-END (\S+) (\d+)", line)
+        if m and m.group(1) in sections:
+            sections[m.group(1)]["rc"] = int(m.group(2))
+            cur = None
+            continue
+        if cur:
+            sections[cur]["lines"].append(line)
+
+    for t in tests:
+        tag = f"{kname}/{t.name}"
+        sec = sections.get(t.name)
+        if sec is None:
+            res.failed += 1
+            why = "the guest timed out before it started" if timed_out else "never started"
+            res.failures.append(f"{tag}: {why}")
+            log(f"  not ok {tag}: {why}")
+            continue
+        nfail = 0
+        for line in sec["lines"]:
+            if re.match(r"ok \d+", line):
+                if "# SKIP" in line:
+                    res.skipped += 1
+                else:
+                    res.passed += 1
+                log(f"  {tag}: {line}")
+            elif re.match(r"not ok \d+", line):
+                res.failed += 1
+                nfail += 1
+                res.failures.append(f"{tag}: {line}")
+                log(f"  {tag}: {line}")
+            elif re.match(r"1\.\.0 # SKIP", line):
+                res.skipped += 1
+                log(f"  {tag}: skipped: {line.split('# SKIP', 1)[1].strip()}")
+            elif line.startswith("#"):
+                log(f"  {tag}: {line}")
+        if sec["rc"] is None:
+            res.failed += 1
+            why = "did not finish (hang or crash" + (", timed out)" if timed_out else ")")
+            res.failures.append(f"{tag}: {why}")
+            log(f"  not ok {tag}: {why}")
+        elif sec["rc"] != 0 and nfail == 0:
+            res.failed += 1
+            res.failures.append(f"{tag}: exited {sec['rc']} without a failed check")
+            log(f"  not ok {tag}: exited {sec['rc']} without a failed check")
+        for p in probs.get(t.name, []):
+            res.failed += 1
+            res.failures.append(f"{tag}: kernel log: {p}")
+            log(f"  not ok {tag}: kernel log: {p}")
+    for p in probs.get(None, []):
+        res.failed += 1
+        res.failures.append(f"{kname}/(outside tests): kernel log: {p}")
+        log(f"  not ok {kname}/(outside tests): kernel log: {p}")
+    return res
+
+
+def select_tests(names):
+    all_tests = [Test(os.path.join(GUEST, f)) for f in sorted(os.listdir(GUEST))
+                 if f.endswith(".sh") and f != "lib.sh"]
+    if not names:
+        return all_tests
+    known = {t.name: t for t in all_tests}
+    for n in names:
+        if n not in known:
+            raise SystemExit(f"unknown test '{n}' (known: {' '.join(known)})")
+    return [known[n] for n in names]
+
+
+def run_kernel(kname, tests, resdir):
+    res = Result()
+    log(f"== kernel {kname}")
+    try:
+        kenv = provision(kname)
+        kbuild(kname)
+        initrd = build_initramfs(kname, kenv)
+    except (RuntimeError, subprocess.CalledProcessError) as e:
+        res.failed += 1
+        res.failures.append(f"{kname}: setup: {e}")
+        log(f"  not ok {kname}: setup: {e}")
+        return res
+    groups = {}
+    for t in tests:
+        if t.kernels and kname not in t.kernels:
+            res.skipped += 1
+            log(f"  {kname}/{t.name}: skipped: only for kernels {' '.join(t.kernels)}")
+            continue
+        groups.setdefault(t.boot, []).append(t)
+    for i, (args, group) in enumerate(groups.items()):
+        label = re.sub(r"[^A-Za-z0-9_.=-]+", "_", args) or "default"
+        logdir = os.path.join(resdir, kname, f"boot{i}-{label}")
+        tap, console, timed_out, took, qemu_out = boot(kname, kenv, initrd, group, args, logdir)
+        log(f"  {kname}: boot '{args or 'default'}' ran {len(group)} test(s) in {took:.0f}s"
+            + (" (TIMED OUT)" if timed_out else "") + f", logs in {logdir}")
+        if "SAC-INIT" not in tap and qemu_out.strip():
+            log("  qemu: " + qemu_out.strip().splitlines()[-1])
+        res.add(parse_tap(kname, tap, group, timed_out, console))
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--kernels", default=os.environ.get("KERNELS", ""),
+                    help="kernel names from kernels.conf (default: the required ones)")
+    ap.add_argument("--tests", default=os.environ.get("TESTS", ""),
+                    help="test names from tests/guest (default: all)")
+    ap.add_argument("--results", default=os.path.join(TOP, "results"))
+    a = ap.parse_args()
+
+    conf = kernel_conf()
+    known = {k["name"]: k for k in conf}
+    names = a.kernels.replace(",", " ").split()
+    for n in names:
+        if n not in known:
+            raise SystemExit(f"unknown kernel '{n}' (known: {' '.join(known)})")
+    tests = select_tests(a.tests.replace(",", " ").split())
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    resdir = os.path.join(a.results, stamp)
+    os.makedirs(resdir, exist_ok=True)
+    latest = os.path.join(a.results, "latest")
+    if os.path.islink(latest) or os.path.exists(latest):
+        os.unlink(latest)
+    os.symlink(stamp, latest)
+
+    total = Result()
+    summary = []
+    t0 = time.time()
+    for k in conf:
+        if names and k["name"] not in names:
+            continue
+        if not names and not k["required"]:
+            total.skipped += 1
+            summary.append(f"{k['name']:6} skipped: optional kernel ({k['note']}); run with KERNELS={k['name']}")
+            log(f"== kernel {k['name']}: skipped: optional ({k['note']})")
+            continue
+        t1 = time.time()
+        r = run_kernel(k["name"], tests, resdir)
+        total.add(r)
+        summary.append(f"{k['name']:6} {r.passed} passed, {r.failed} failed, "
+                       f"{r.skipped} skipped ({time.time() - t1:.0f}s)")
+    log("")
+    log(f"== summary (results in {resdir}, {time.time() - t0:.0f}s)")
+    for s in summary:
+        log("  " + s)
+    for f in total.failures:
+        log("  FAILED " + f)
+    log(f"{total.passed} passed, {total.failed} failed, {total.skipped} skipped")
+    return 1 if total.failed or not (total.passed or total.failed) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
