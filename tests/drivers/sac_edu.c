@@ -15,6 +15,8 @@
  *   iovas      r   every held mapping as "0xIOVA PAGES", in holding order
  *   maploop    rw  write "COUNT BYTES": map/unmap loop; read: its result
  *
+ * Module parameter timeout_ms (default 1000) bounds each device transfer.
+ *
  * The edu DMA engine (QEMU hw/misc/edu.c) copies between RAM and a 4 KiB
  * buffer inside the device, at device address 0x40000; QEMU runs each
  * transfer from a timer 100 ms after the command is written. Its dma_mask
@@ -74,7 +76,7 @@
 #define SAC_EDU_DMA_MAX		4095	/* QEMU 7.2 aborts on 4096 */
 
 #define SAC_EDU_POLL_US		1000
-#define SAC_EDU_TIMEOUT_US	1000000	/* each transfer takes ~100 ms */
+#define SAC_EDU_TIMEOUT_MAX_MS	60000
 
 /* Limits of the debugfs controls. */
 #define SAC_EDU_INPUT_MAX	64
@@ -159,6 +161,12 @@ struct sac_edu {
 
 static struct dentry *sac_edu_root;
 
+/* Each edu transfer takes ~100 ms of QEMU virtual time. */
+static unsigned int timeout_ms = 1000;
+module_param(timeout_ms, uint, 0444);
+MODULE_PARM_DESC(timeout_ms,
+		 "time one edu DMA may take before it counts as a timeout (ms, 1..60000, default 1000)");
+
 static struct device *sac_edu_dev(struct sac_edu *edu)
 {
 	return &edu->pdev->dev;
@@ -184,7 +192,8 @@ static int sac_edu_wait_idle(struct sac_edu *edu)
 
 	return readl_poll_timeout(edu->mmio + EDU_REG_DMA_CMD, cmd,
 				  !(cmd & EDU_DMA_CMD_RUN),
-				  SAC_EDU_POLL_US, SAC_EDU_TIMEOUT_US);
+				  SAC_EDU_POLL_US,
+				  (u64)timeout_ms * USEC_PER_MSEC);
 }
 
 /* Run one transfer and wait for it; -ETIMEDOUT if it did not finish. */
@@ -908,6 +917,11 @@ static int __init sac_edu_init(void)
 {
 	int ret;
 
+	if (!timeout_ms || timeout_ms > SAC_EDU_TIMEOUT_MAX_MS) {
+		pr_err("timeout_ms=%u is out of range (1..%u)\n", timeout_ms,
+		       SAC_EDU_TIMEOUT_MAX_MS);
+		return -EINVAL;
+	}
 	sac_edu_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	ret = pci_register_driver(&sac_edu_driver);
 	if (ret)
