@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# With iommu.forcedac=1 the kernel skips the SAC trick: the full edu's
+# round trips run byte-exact through IOVAs above 4 GiB, and the edu that
+# drops high address bits cannot reach its buffers (the IOMMU faults, the
+# driver sees a mismatch or a timeout instead of silent success).
+# boot: iommu.forcedac=1
+# allow: dmar-fault
+# timeout: 120
+. ./lib.sh
+
+grep -q 'iommu.forcedac=1' /proc/cmdline || skip_all "not booted with iommu.forcedac=1"
+check "kernel reports forced DAC" sh -c "dmesg | grep -q 'Forcing DAC for PCI devices'"
+check "sac_edu.ko loads" load_sac sac_edu
+dir=/sys/kernel/debug/sac_edu/$EDU
+for size in 1 4095; do
+	echo "$size" > "$dir/roundtrip"
+	set -- $(cat "$dir/roundtrip")
+	check_eq "EDU roundtrip of $size bytes is byte-exact" result=ok "$1"
+	to=${3#iova_to=}
+	check "EDU roundtrip of $size bytes used an IOVA above 4 GiB ($to)" \
+		[ $(( to >> 32 )) -ne 0 ]
+done
+dir=/sys/kernel/debug/sac_edu/$EDU32
+echo 64 > "$dir/roundtrip"
+set -- $(cat "$dir/roundtrip")
+to=${3#iova_to=}
+check "EDU32 got an IOVA above 4 GiB ($to)" [ $(( to >> 32 )) -ne 0 ]
+check "EDU32 (drops high address bits) roundtrip is not reported ok ($1)" \
+	[ "$1" != result=ok ]
+check "sac_edu.ko unloads" unload_sac sac_edu
+done_testing
