@@ -357,6 +357,8 @@ static int sac_edu_fill(struct sac_edu *edu, unsigned long count,
 	}
 
 	for (i = 0; i < count; i++) {
+		if (fatal_signal_pending(current))
+			break;
 		iova = dma_map_page_attrs(dev, edu->fill_page, 0, len,
 					  DMA_BIDIRECTIONAL,
 					  DMA_ATTR_SKIP_CPU_SYNC);
@@ -692,7 +694,6 @@ DEFINE_SHOW_ATTRIBUTE(sac_edu_held);
 /* iovas: the lock is held from start to stop, i.e. per chunk read. */
 
 static void *sac_edu_iovas_start(struct seq_file *m, loff_t *pos)
-	__acquires(&edu->lock)
 {
 	struct sac_edu *edu = m->private;
 
@@ -709,7 +710,6 @@ static void *sac_edu_iovas_next(struct seq_file *m, void *v, loff_t *pos)
 }
 
 static void sac_edu_iovas_stop(struct seq_file *m, void *v)
-	__releases(&edu->lock)
 {
 	struct sac_edu *edu = m->private;
 
