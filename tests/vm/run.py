@@ -253,6 +253,35 @@ def qemu_cmd(kenv, initrd, append, logdir, extra=()):
     return cmd + list(extra)
 
 
+def watch(cmd, tests, tap_path, boot_timeout):
+    """Run QEMU, enforcing each test's own timeout by following the TAP
+    stream. Returns (output, the name of the test that timed out or "boot"
+    or None)."""
+    limits = {t.name: t.timeout for t in tests}
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    t0 = time.time()
+    current, since = None, t0
+    expired = None
+    while p.poll() is None:
+        time.sleep(0.5)
+        now = time.time()
+        for line in read(tap_path).splitlines()[-200:]:
+            m = re.match(r"SAC-TEST-(BEGIN|END) (\S+)", line)
+            if m:
+                name = m.group(2) if m.group(1) == "BEGIN" else None
+                if name != current:
+                    current, since = name, now
+        if current and now - since > limits.get(current, DEFAULT_TEST_TIMEOUT):
+            expired = current
+        elif now - t0 > boot_timeout:
+            expired = current or "boot"
+        if expired:
+            p.kill()
+            break
+    out = p.communicate()[0].decode(errors="replace")
+    return out, expired
+
+
 def boot(kname, kenv, initrd, tests, args, logdir):
     """Boot once, running tests; retry once a boot that never reached init."""
     append = ("console=ttyS0 intel_iommu=on panic=-1 oops=panic loglevel=7 "
@@ -264,14 +293,7 @@ def boot(kname, kenv, initrd, tests, args, logdir):
         with open(os.path.join(logdir, "qemu.cmd"), "w") as f:
             f.write(shlex.join(cmd) + "\n")
         t0 = time.time()
-        try:
-            p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               timeout=timeout)
-            qemu_out = p.stdout.decode(errors="replace")
-            timed_out = False
-        except subprocess.TimeoutExpired as e:
-            qemu_out = (e.stdout or b"").decode(errors="replace")
-            timed_out = True
+        qemu_out, expired = watch(cmd, tests, os.path.join(logdir, "tap.log"), timeout)
         took = time.time() - t0
         with open(os.path.join(logdir, "qemu.out"), "w") as f:
             f.write(qemu_out)
@@ -280,8 +302,8 @@ def boot(kname, kenv, initrd, tests, args, logdir):
         if "SAC-INIT" in tap or attempt == 2:
             break
         log(f"  {kname}: boot never reached init (see {logdir}/console.log), retrying once")
-        os.rename(logdir, logdir + ".failed-boot")
-    return tap, read(os.path.join(logdir, "console.log")), timed_out, took, qemu_out
+        os.rename(logdir, logdir + f".failed-boot{attempt}")
+    return tap, read(os.path.join(logdir, "console.log")), expired, took, qemu_out
 
 
 def read(path):
@@ -338,7 +360,8 @@ def parse_tap(kname, tap, tests, timed_out, console):
         sec = sections.get(t.name)
         if sec is None:
             res.failed += 1
-            why = "the guest timed out before it started" if timed_out else "never started"
+            why = (f"not run: the guest was killed after {timed_out} timed out"
+                   if timed_out else "never started (the guest died before it)")
             res.failures.append(f"{tag}: {why}")
             log(f"  not ok {tag}: {why}")
             continue
@@ -362,7 +385,8 @@ def parse_tap(kname, tap, tests, timed_out, console):
                 log(f"  {tag}: {line}")
         if sec["rc"] is None:
             res.failed += 1
-            why = "did not finish (hang or crash" + (", timed out)" if timed_out else ")")
+            why = (f"did not finish within its {t.timeout}s timeout (hang)"
+                   if timed_out == t.name else "did not finish (guest crashed or powered off)")
             res.failures.append(f"{tag}: {why}")
             log(f"  not ok {tag}: {why}")
         elif sec["rc"] != 0 and nfail == 0:
@@ -416,7 +440,7 @@ def run_kernel(kname, tests, resdir):
         logdir = os.path.join(resdir, kname, f"boot{i}-{label}")
         tap, console, timed_out, took, qemu_out = boot(kname, kenv, initrd, group, args, logdir)
         log(f"  {kname}: boot '{args or 'default'}' ran {len(group)} test(s) in {took:.0f}s"
-            + (" (TIMED OUT)" if timed_out else "") + f", logs in {logdir}")
+            + (f" (killed: {timed_out} timed out)" if timed_out else "") + f", logs in {logdir}")
         if "SAC-INIT" not in tap and qemu_out.strip():
             log("  qemu: " + qemu_out.strip().splitlines()[-1])
         res.add(parse_tap(kname, tap, group, timed_out, console))
