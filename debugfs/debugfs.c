@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iommu_sac: the debugfs front end, /sys/kernel/debug/iommu_sac/.
+ *
+ *   version            r   the module version
+ *   default_policy     rw  auto|sac|dac|dma32|kernel
+ *   rearm              w   a device name, or "all"
+ *   reset_stats        w   "1": zero every counter and histogram
+ *   stats              r   global counters and hook state, "key value" lines
+ *   devices/<name>/
+ *     policy           rw  default|auto|sac|dac|dma32|kernel
+ *     state            r   "key value" lines
+ *     stats            r   "key value" lines
+ *     latency          r   "lo_ns hi_ns count" lines, one per log2 bucket
+ *
+ * The exact formats are documented in docs/interfaces.md; tools parse them.
+ * One value per control file. A bad write returns -EINVAL and changes
+ * nothing. Everything is root only: 0400 to read, 0600/0200 to write.
+ *
+ * This file only uses the core's API (sac.h). Device directories follow the
+ * core's device table through the sac_frontend callbacks, which run under
+ * the core's table mutex; the handlers below never take that mutex, so
+ * removing a directory (which waits for its handlers) cannot deadlock.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "sac.h"
+#include "sac_debugfs.h"
+
+/* Longest write accepted, including a trailing newline. */
+#define SAC_DBG_INPUT_MAX	128
+
+static struct dentry *sac_dbg_root;
+static struct dentry *sac_dbg_devices;
+
+/* Copy a user write once, bounded and NUL-terminated, and strip it. */
+static char *sac_dbg_input(const char __user *ubuf, size_t count,
+			   loff_t *ppos, char *buf)
+{
+	if (*ppos != 0 || count == 0 || count >= SAC_DBG_INPUT_MAX)
+		return ERR_PTR(-EINVAL);
+	if (copy_from_user(buf, ubuf, count))
+		return ERR_PTR(-EFAULT);
+	buf[count] = '\0';
+	return strstrip(buf);
+}
+
+static void sac_dbg_show_counters(struct seq_file *m, const struct sac_stats *s)
+{
+	int i;
+
+	for (i = 0; i < SAC_CNT_NR; i++)
+		seq_printf(m, "%s %llu\n", sac_counter_name(i), s->cnt[i]);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Top level                                                              */
+
+static int sac_dbg_version_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "%s\n", sac_version());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sac_dbg_version);
+
+static int sac_dbg_stats_show(struct seq_file *m, void *unused)
+{
+	struct sac_hook_info hi;
+	struct sac_stats s;
+
+	sac_global_stats(&s);
+	sac_hook_info(&hi);
+	sac_dbg_show_counters(m, &s);
+	seq_printf(m, "hook %s\n", hi.registered ? "registered" : "unregistered");
+	seq_printf(m, "inflight %ld\n", hi.inflight);
+	seq_printf(m, "devices %u\n", hi.devices);
+	seq_printf(m, "default_policy %s\n",
+		   sac_policy_name(sac_default_policy()));
+	seq_printf(m, "layout %s\n", hi.vouched ? "known" : "verified");
+	seq_printf(m, "native_bit %s\n", hi.native_bit ? "yes" : "no");
+	seq_printf(m, "forcedac %s\n",
+		   hi.native_bit ? "n/a" :
+		   hi.forcedac < 0 ? "unknown" : hi.forcedac ? "1" : "0");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sac_dbg_stats);
+
+static int sac_dbg_default_policy_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "%s\n", sac_policy_name(sac_default_policy()));
+	return 0;
+}
+
+static int sac_dbg_default_policy_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, sac_dbg_default_policy_show, inode->i_private);
+}
+
+static ssize_t sac_dbg_default_policy_write(struct file *file,
+					    const char __user *ubuf,
+					    size_t count, loff_t *ppos)
+{
+	char buf[SAC_DBG_INPUT_MAX];
+	enum sac_policy policy;
+	char *s;
+
+	s = sac_dbg_input(ubuf, count, ppos, buf);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	if (sac_policy_parse(s, false, &policy) ||
+	    sac_set_default_policy(policy))
+		return -EINVAL;
+	*ppos += count;
+	return count;
+}
+
+static const struct file_operations sac_dbg_default_policy_fops = {
+	.owner		= THIS_MODULE,
+	.open		= sac_dbg_default_policy_open,
+	.read		= seq_read,
+	.write		= sac_dbg_default_policy_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
+static ssize_t sac_dbg_rearm_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	char buf[SAC_DBG_INPUT_MAX];
+	char *s;
+
+	s = sac_dbg_input(ubuf, count, ppos, buf);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	if (!strcmp(s, "all"))
+		sac_rearm_all();
+	else if (!*s || sac_rearm_by_name(s))
+		return -EINVAL;
+	*ppos += count;
+	return count;
+}
+
+static const struct file_operations sac_dbg_rearm_fops = {
+	.owner		= THIS_MODULE,
+	.write		= sac_dbg_rearm_write,
+	.llseek		= noop_llseek,
+};
+
+static ssize_t sac_dbg_reset_stats_write(struct file *file,
+					 const char __user *ubuf,
+					 size_t count, loff_t *ppos)
+{
+	char buf[SAC_DBG_INPUT_MAX];
+	char *s;
+
+	s = sac_dbg_input(ubuf, count, ppos, buf);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	if (strcmp(s, "1"))
+		return -EINVAL;
+	sac_stats_reset();
+	*ppos += count;
+	return count;
+}
+
+static const struct file_operations sac_dbg_reset_stats_fops = {
+	.owner		= THIS_MODULE,
+	.write		= sac_dbg_reset_stats_write,
+	.llseek		= noop_llseek,
+};
+
+/* ---------------------------------------------------------------------- */
+/* devices/<name>/                                                        */
+
+static int sac_dbg_dev_policy_show(struct seq_file *m, void *unused)
+{
+	struct sac_dev_info info;
+
+	sac_dev_info(m->private, &info);
+	seq_printf(m, "%s\n", sac_policy_name(info.policy));
+	return 0;
+}
+
+static int sac_dbg_dev_policy_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, sac_dbg_dev_policy_show, inode->i_private);
+}
+
+static ssize_t sac_dbg_dev_policy_write(struct file *file,
+					const char __user *ubuf,
+					size_t count, loff_t *ppos)
+{
+	struct seq_file *m = file->private_data;
+	char buf[SAC_DBG_INPUT_MAX];
+	enum sac_policy policy;
+	char *s;
+
+	s = sac_dbg_input(ubuf, count, ppos, buf);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	if (sac_policy_parse(s, true, &policy) ||
+	    sac_dev_set_policy(m->private, policy))
+		return -EINVAL;
+	*ppos += count;
+	return count;
+}
+
+static const struct file_operations sac_dbg_dev_policy_fops = {
+	.owner		= THIS_MODULE,
+	.open		= sac_dbg_dev_policy_open,
+	.read		= seq_read,
+	.write		= sac_dbg_dev_policy_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
+static int sac_dbg_dev_state_show(struct seq_file *m, void *unused)
+{
+	struct sac_dev_info info;
+
+	sac_dev_info(m->private, &info);
+	seq_printf(m, "state %s\n", sac_state_name(info.state));
+	seq_printf(m, "policy %s\n", sac_policy_name(info.policy));
+	seq_printf(m, "effective_policy %s\n", sac_policy_name(info.effective));
+	seq_printf(m, "switches %u\n", info.switches);
+	seq_printf(m, "last_switch_ns %llu\n", info.switch_ns);
+	seq_printf(m, "last_switch_size %llu\n", info.switch_size);
+	seq_printf(m, "last_switch_by %s\n", sac_cause_name(info.switch_by));
+	seq_printf(m, "dma_limit_bits %u\n", info.dma_limit_bits);
+	seq_printf(m, "pci %s\n", info.pci ? "yes" : "no");
+	if (info.native_bit < 0)
+		seq_puts(m, "native_bit none\n");
+	else
+		seq_printf(m, "native_bit %d\n", info.native_bit);
+	seq_printf(m, "layout %s\n", info.layout < 0 ? "unchecked" :
+		   info.layout ? "verified" : "failed");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sac_dbg_dev_state);
+
+static int sac_dbg_dev_stats_show(struct seq_file *m, void *unused)
+{
+	struct sac_stats s;
+
+	sac_dev_stats(m->private, &s);
+	sac_dbg_show_counters(m, &s);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sac_dbg_dev_stats);
+
+static int sac_dbg_dev_latency_show(struct seq_file *m, void *unused)
+{
+	struct sac_stats s;
+	u64 lo, hi;
+	int b;
+
+	sac_dev_stats(m->private, &s);
+	for (b = 0; b < SAC_LAT_BUCKETS; b++) {
+		lo = b ? 1ULL << b : 0;
+		hi = b == SAC_LAT_BUCKETS - 1 ? U64_MAX : (2ULL << b) - 1;
+		seq_printf(m, "%llu %llu %llu\n", lo, hi, s.lat[b]);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sac_dbg_dev_latency);
+
+static void sac_dbg_dev_add(struct sac_dev *sd)
+{
+	struct dentry *dir;
+
+	dir = debugfs_create_dir(sac_dev_name(sd), sac_dbg_devices);
+	debugfs_create_file("policy", 0600, dir, sd, &sac_dbg_dev_policy_fops);
+	debugfs_create_file("state", 0400, dir, sd, &sac_dbg_dev_state_fops);
+	debugfs_create_file("stats", 0400, dir, sd, &sac_dbg_dev_stats_fops);
+	debugfs_create_file("latency", 0400, dir, sd,
+			    &sac_dbg_dev_latency_fops);
+	sac_dev_set_frontend_data(sd, dir);
+}
+
+static void sac_dbg_dev_del(struct sac_dev *sd)
+{
+	/* Waits for running handlers of these files, then none can start. */
+	debugfs_remove_recursive(sac_dev_frontend_data(sd));
+	sac_dev_set_frontend_data(sd, NULL);
+}
+
+static const struct sac_frontend sac_dbg_frontend = {
+	.dev_add	= sac_dbg_dev_add,
+	.dev_del	= sac_dbg_dev_del,
+};
+
+int sac_debugfs_init(void)
+{
+	int ret;
+
+	sac_dbg_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("version", 0400, sac_dbg_root, NULL,
+			    &sac_dbg_version_fops);
+	debugfs_create_file("default_policy", 0600, sac_dbg_root, NULL,
+			    &sac_dbg_default_policy_fops);
+	debugfs_create_file("rearm", 0200, sac_dbg_root, NULL,
+			    &sac_dbg_rearm_fops);
+	debugfs_create_file("reset_stats", 0200, sac_dbg_root, NULL,
+			    &sac_dbg_reset_stats_fops);
+	debugfs_create_file("stats", 0400, sac_dbg_root, NULL,
+			    &sac_dbg_stats_fops);
+	sac_dbg_devices = debugfs_create_dir("devices", sac_dbg_root);
+
+	ret = sac_frontend_register(&sac_dbg_frontend);
+	if (ret)
+		debugfs_remove_recursive(sac_dbg_root);
+	return ret;
+}
+
+void sac_debugfs_exit(void)
+{
+	sac_frontend_unregister(&sac_dbg_frontend);
+	debugfs_remove_recursive(sac_dbg_root);
+	sac_dbg_root = NULL;
+}

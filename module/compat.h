@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iommu_sac: every kernel version difference the module depends on.
+ *
+ * This is the only file that mentions LINUX_VERSION_CODE. Each shim is keyed
+ * on the release that changed the API or layout, with a one-line "vX.Y: what
+ * changed" comment; the rest of the module always uses the newest name.
+ *
+ * Private layouts (the DMA cookie of drivers/iommu/dma-iommu.c) were read
+ * from the sources of the kernels named in SAC_KERNEL_VOUCHED; on any other
+ * kernel the module verifies live domains at load and refuses to load when
+ * none verifies (see sac_layout_check()).
+ */
+#ifndef _SAC_COMPAT_H
+#define _SAC_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/device.h>
+#include <linux/ftrace.h>
+#include <linux/iommu.h>
+#include <linux/iova.h>
+#include <linux/pci.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#error "iommu_sac supports Linux 6.1 and later (5.10's Intel VT-d does not use iommu_dma_alloc_iova())"
+#endif
+
+/*
+ * Kernels whose iommu_dma_alloc_iova() and DMA cookie layout were read from
+ * source: Debian's 6.1 (bookworm), 6.12 (trixie) and 7.2 (sid).
+ */
+#define SAC_KERNEL_VOUCHED						\
+	((LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0) &&		\
+	  LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)) ||		\
+	 (LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) &&		\
+	  LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)) ||		\
+	 (LINUX_VERSION_CODE >= KERNEL_VERSION(7, 2, 0) &&		\
+	  LINUX_VERSION_CODE < KERNEL_VERSION(7, 3, 0)))
+
+/* drivers/iommu/iova.c: the rbtree anchor's pfn_lo and pfn_hi (private). */
+#define SAC_IOVA_ANCHOR		(~0UL)
+
+/* v6.2: ftrace_instruction_pointer_set() became ftrace_regs_set_instruction_pointer() */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define ftrace_regs_set_instruction_pointer(fregs, ip)			\
+	ftrace_instruction_pointer_set(fregs, ip)
+#endif
+
+/* v6.2: ftrace_regs_get_argument() added (6.1: read the saved pt_regs) */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define ftrace_regs_get_argument(fregs, n)				\
+	regs_get_kernel_argument(ftrace_get_regs(fregs), n)
+#endif
+
+/*
+ * v6.6: the SAC attempt became per device (dev->iommu->pci_32bit_workaround,
+ * reset to !iommu_dma_forcedac by iommu_setup_dma_ops()); before, it was
+ * "!iommu_dma_forcedac && dev_is_pci(dev)" with the global, unexported bool.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#define SAC_HAVE_NATIVE_BIT	1
+static inline bool sac_native_bit(struct device *dev)
+{
+	return dev->iommu && dev->iommu->pci_32bit_workaround;
+}
+
+static inline void sac_native_bit_set(struct device *dev, bool on)
+{
+	if (dev->iommu)
+		dev->iommu->pci_32bit_workaround = on;
+}
+#else
+#define SAC_HAVE_NATIVE_BIT	0
+static inline bool sac_native_bit(struct device *dev)
+{
+	return false;
+}
+
+static inline void sac_native_bit_set(struct device *dev, bool on)
+{
+}
+#endif
+
+/*
+ * Before v6.6 the module reads iommu_dma_forcedac itself (compat.c). It
+ * resolves the variable's address with kallsyms_lookup_name(), which it
+ * can only call through a pointer where that pointer is not sealed by IBT.
+ */
+#define SAC_NEED_FORCEDAC	(!SAC_HAVE_NATIVE_BIT)
+#define SAC_CAN_RESOLVE_FORCEDAC					\
+	(SAC_NEED_FORCEDAC && IS_ENABLED(CONFIG_KPROBES) &&		\
+	 !IS_ENABLED(CONFIG_X86_KERNEL_IBT))
+
+/* v6.10: __assign_str() lost its source argument (taken from __string()) */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
+#define sac_assign_str(dst, src)	__assign_str(dst, src)
+#else
+#define sac_assign_str(dst, src)	__assign_str(dst)
+#endif
+
+/* v6.12: dev->dma_iommu (use_dma_iommu()) tells that iommu-dma serves a device */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/iommu-dma.h>
+static inline bool sac_dev_uses_iommu_dma(struct device *dev)
+{
+	return use_dma_iommu(dev);
+}
+#else
+static inline bool sac_dev_uses_iommu_dma(struct device *dev)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+
+	return domain && iommu_is_dma_domain(domain);
+}
+#endif
+
+/*
+ * v6.15: the DMA cookie's type moved out of the private struct
+ * iommu_dma_cookie into domain->cookie_type, MSI cookies got a struct of
+ * their own, and iovad moved from offset 8 (after "enum type") to offset 0.
+ * (Verified on 6.1, 6.12 and 7.2; the release is from the upstream series.)
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0)
+#define SAC_COOKIE_IOVAD_OFFSET	0
+static inline bool sac_domain_has_iova_cookie(const struct iommu_domain *domain)
+{
+	return domain->cookie_type == IOMMU_COOKIE_DMA_IOVA &&
+	       domain->iova_cookie;
+}
+#else
+#define SAC_COOKIE_IOVAD_OFFSET	8
+/* struct iommu_dma_cookie starts with "enum iommu_dma_cookie_type type" */
+#define SAC_IOMMU_DMA_IOVA_COOKIE	0
+static inline bool sac_domain_has_iova_cookie(const struct iommu_domain *domain)
+{
+	const void *cookie = domain->iova_cookie;
+
+	return cookie &&
+	       *(const int *)cookie == SAC_IOMMU_DMA_IOVA_COOKIE;
+}
+#endif
+
+static inline struct iova_domain *
+sac_domain_iovad(const struct iommu_domain *domain)
+{
+	return (struct iova_domain *)((char *)domain->iova_cookie +
+				      SAC_COOKIE_IOVAD_OFFSET);
+}
+
+/* compat.c */
+int sac_compat_init(void);
+
+/*
+ * iommu.forcedac as the kernel sees it, before v6.6: 0 or 1; -1 when it is
+ * not needed (the native bit carries it) or could not be read. Written once
+ * by sac_compat_init().
+ */
+extern int sac_forcedac_value;
+
+static inline int sac_forcedac(void)
+{
+	return sac_forcedac_value;
+}
+
+#endif /* _SAC_COMPAT_H */

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iommu_sac: the device table.
+ *
+ * One entry per PCI or platform device that iommu-dma serves, keyed by its
+ * struct device pointer in an RCU hash table. Entries are made at load
+ * (bus_for_each_dev) and kept current by a bus notifier: a device is looked
+ * at again when it is added and when a driver binds (iommu-dma may only be
+ * set up by then), and dropped when it is deleted. An entry keeps its
+ * device's policy override, state and counters; a device that comes back
+ * starts afresh (with its devices= rule, if any).
+ *
+ * Locking: sac_table_lock (a mutex) serialises writers and the front end
+ * callbacks; the hook and the front ends' handlers only read, under
+ * rcu_read_lock(). An entry is unlinked, then freed after an RCU grace
+ * period, so a reader never sees freed memory. Front end callbacks run under
+ * sac_table_lock, so a front end never sees an entry it was not told about.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-mapping.h>
+#include <linux/mutex.h>
+#include <linux/notifier.h>
+#include <linux/pci.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+DEFINE_HASHTABLE(sac_devs, SAC_HASH_BITS);
+
+static DEFINE_MUTEX(sac_table_lock);
+/* sac_table_lock */
+static const struct sac_frontend *sac_fe;
+/* sac_table_lock for writers; read with READ_ONCE() for the stats. */
+static unsigned int sac_ndevs;
+
+/* typeof: const since v6.4-ish, without a version check here. */
+static typeof(pci_bus_type) *const sac_buses[] = {
+	&pci_bus_type,
+	&platform_bus_type,
+};
+
+static struct notifier_block sac_nbs[ARRAY_SIZE(sac_buses)];
+
+const char *sac_dev_name(const struct sac_dev *sd)
+{
+	return dev_name(sd->dev);
+}
+
+void sac_dev_set_frontend_data(struct sac_dev *sd, void *data)
+{
+	sd->fe_data = data;
+}
+
+void *sac_dev_frontend_data(const struct sac_dev *sd)
+{
+	return sd->fe_data;
+}
+
+void sac_dev_info(struct sac_dev *sd, struct sac_dev_info *info)
+{
+	struct device *dev = sd->dev;
+	unsigned long domain;
+	unsigned long flags;
+	u64 limit = 0;
+
+	/* Show the kernel's latest word, not a stale one. */
+	sac_dev_native_sync(sd);
+
+	spin_lock_irqsave(&sd->lock, flags);
+	info->state = sd->state;
+	info->switches = sd->switches;
+	info->switch_ns = sd->switch_ns;
+	info->switch_size = sd->switch_size;
+	info->switch_by = sd->switch_by;
+	info->native_bit = SAC_HAVE_NATIVE_BIT && sd->pci ?
+			   sac_native_bit(dev) : -1;
+	spin_unlock_irqrestore(&sd->lock, flags);
+
+	info->policy = READ_ONCE(sd->policy);
+	info->effective = sac_dev_policy(sd);
+	info->pci = sd->pci;
+	if (dev->dma_mask && *dev->dma_mask)
+		limit = min_not_zero(*dev->dma_mask, dev->bus_dma_limit);
+	info->dma_limit_bits = limit ? bits_per(limit) : 0;
+	domain = READ_ONCE(sd->domain);
+	info->layout = domain ? !!(domain & SAC_DOMAIN_OK) : -1;
+}
+
+unsigned int sac_devtable_count(void)
+{
+	return READ_ONCE(sac_ndevs);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Entries (sac_table_lock)                                               */
+
+static struct sac_dev *sac_dev_find_locked(struct device *dev)
+{
+	struct sac_dev *sd;
+
+	lockdep_assert_held(&sac_table_lock);
+	hash_for_each_possible(sac_devs, sd, node, (unsigned long)dev)
+		if (sd->dev == dev)
+			return sd;
+	return NULL;
+}
+
+static void sac_dev_free(struct sac_dev *sd)
+{
+	free_percpu(sd->stats);
+	put_device(sd->dev);
+	kfree(sd);
+}
+
+static void sac_dev_add_locked(struct device *dev)
+{
+	struct sac_dev *sd;
+
+	lockdep_assert_held(&sac_table_lock);
+	if (sac_dev_find_locked(dev) || !sac_dev_uses_iommu_dma(dev))
+		return;
+
+	sd = kzalloc(sizeof(*sd), GFP_KERNEL);
+	if (!sd)
+		goto nomem;
+	sd->stats = alloc_percpu(struct sac_stats);
+	if (!sd->stats) {
+		kfree(sd);
+		goto nomem;
+	}
+	sd->dev = get_device(dev);
+	sd->pci = dev_is_pci(dev);
+	sd->policy = sac_params_policy_for(dev);
+	sac_dev_state_init(sd);
+
+	hash_add_rcu(sac_devs, &sd->node, (unsigned long)dev);
+	WRITE_ONCE(sac_ndevs, sac_ndevs + 1);
+	if (sd->policy != SAC_POLICY_DEFAULT)
+		dev_info(dev, "policy %s (devices=)\n",
+			 sac_policy_name(sd->policy));
+	if (sac_fe)
+		sac_fe->dev_add(sd);
+	return;
+nomem:
+	/* The hook treats it as unknown: default policy, global counters. */
+	dev_warn(dev, "out of memory: not tracked by %s\n", KBUILD_MODNAME);
+}
+
+static void sac_dev_del_locked(struct device *dev)
+{
+	struct sac_dev *sd;
+
+	lockdep_assert_held(&sac_table_lock);
+	sd = sac_dev_find_locked(dev);
+	if (!sd)
+		return;
+	if (sac_fe)
+		sac_fe->dev_del(sd);
+	hash_del_rcu(&sd->node);
+	WRITE_ONCE(sac_ndevs, sac_ndevs - 1);
+	synchronize_rcu();
+	sac_dev_free(sd);
+}
+
+void sac_devtable_for_each(void (*fn)(struct sac_dev *sd, void *arg),
+			   void *arg)
+{
+	struct sac_dev *sd;
+	int bkt;
+
+	mutex_lock(&sac_table_lock);
+	hash_for_each(sac_devs, bkt, sd, node)
+		fn(sd, arg);
+	mutex_unlock(&sac_table_lock);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Front ends                                                             */
+
+int sac_frontend_register(const struct sac_frontend *fe)
+{
+	struct sac_dev *sd;
+	int bkt, ret = 0;
+
+	mutex_lock(&sac_table_lock);
+	if (sac_fe) {
+		ret = -EBUSY;
+		goto out;
+	}
+	sac_fe = fe;
+	hash_for_each(sac_devs, bkt, sd, node)
+		fe->dev_add(sd);
+out:
+	mutex_unlock(&sac_table_lock);
+	return ret;
+}
+
+void sac_frontend_unregister(const struct sac_frontend *fe)
+{
+	struct sac_dev *sd;
+	int bkt;
+
+	mutex_lock(&sac_table_lock);
+	if (sac_fe == fe) {
+		hash_for_each(sac_devs, bkt, sd, node)
+			fe->dev_del(sd);
+		sac_fe = NULL;
+	}
+	mutex_unlock(&sac_table_lock);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Bus notifier and load-time scan                                        */
+
+static int sac_bus_notify(struct notifier_block *nb, unsigned long action,
+			  void *data)
+{
+	struct device *dev = data;
+
+	switch (action) {
+	case BUS_NOTIFY_ADD_DEVICE:
+	case BUS_NOTIFY_BIND_DRIVER:
+	case BUS_NOTIFY_BOUND_DRIVER:
+		mutex_lock(&sac_table_lock);
+		sac_dev_add_locked(dev);
+		mutex_unlock(&sac_table_lock);
+		break;
+	case BUS_NOTIFY_DEL_DEVICE:
+		mutex_lock(&sac_table_lock);
+		sac_dev_del_locked(dev);
+		mutex_unlock(&sac_table_lock);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static int sac_scan_one(struct device *dev, void *unused)
+{
+	mutex_lock(&sac_table_lock);
+	sac_dev_add_locked(dev);
+	mutex_unlock(&sac_table_lock);
+	return 0;
+}
+
+static void sac_devtable_clear(void)
+{
+	struct sac_dev *sd, *next;
+	struct hlist_node *tmp;
+	LIST_HEAD(dead);
+	int bkt;
+
+	mutex_lock(&sac_table_lock);
+	hash_for_each_safe(sac_devs, bkt, tmp, sd, node) {
+		if (sac_fe)
+			sac_fe->dev_del(sd);
+		/* sd->node stays intact for readers until the grace period. */
+		hash_del_rcu(&sd->node);
+		list_add(&sd->dead, &dead);
+	}
+	WRITE_ONCE(sac_ndevs, 0);
+	mutex_unlock(&sac_table_lock);
+
+	/* One grace period for all of them. */
+	synchronize_rcu();
+	list_for_each_entry_safe(sd, next, &dead, dead)
+		sac_dev_free(sd);
+}
+
+int sac_devtable_init(void)
+{
+	int i, ret;
+
+	/* Notifier first, then the scan: no device slips between them. */
+	for (i = 0; i < ARRAY_SIZE(sac_buses); i++) {
+		sac_nbs[i].notifier_call = sac_bus_notify;
+		ret = bus_register_notifier(sac_buses[i], &sac_nbs[i]);
+		if (ret)
+			goto err;
+	}
+	for (i = 0; i < ARRAY_SIZE(sac_buses); i++)
+		bus_for_each_dev(sac_buses[i], NULL, NULL, sac_scan_one);
+	return 0;
+err:
+	while (--i >= 0)
+		bus_unregister_notifier(sac_buses[i], &sac_nbs[i]);
+	return ret;
+}
+
+void sac_devtable_exit(void)
+{
+	int i;
+
+	for (i = ARRAY_SIZE(sac_buses) - 1; i >= 0; i--)
+		bus_unregister_notifier(sac_buses[i], &sac_nbs[i]);
+	sac_devtable_clear();
+}

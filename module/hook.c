@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iommu_sac: the ftrace redirection of iommu_dma_alloc_iova() and the
+ * allocator that runs in its place. This is the hot path.
+ *
+ * The ftrace callback (sac_ftrace_handler) sees the four arguments of
+ * iommu_dma_alloc_iova(domain, size, dma_limit, dev) in the saved registers
+ * and decides: it leaves the IP alone, so the kernel's own function runs,
+ * for a domain that is not a DMA-API domain (MSI cookies live on unmanaged
+ * domains), for a domain whose private layout did not verify, and under
+ * policy kernel. Otherwise it points the IP at sac_alloc_iova(), which has
+ * the same signature: the trampoline "returns" into it with the original
+ * arguments and return address, so it returns to the original caller. The
+ * original is never called through a pointer (IBT seals it on 6.12+).
+ *
+ * sac_alloc_iova() is the running kernel's iommu_dma_alloc_iova() (6.1,
+ * 6.12 and 7.2 agree apart from the SAC condition; the size round-up lives
+ * in alloc_iova_fast() on all of them), except that the policy decides the
+ * 32-bit attempt. It allocates nothing, sleeps on nothing, and touches only
+ * per-CPU counters unless a device changes state.
+ *
+ * Unload: unregister_ftrace_function() waits, for our dynamic ops, until
+ * no CPU is in the callback (synchronize_rcu_tasks_rude()) and, on
+ * preemptible kernels, until every task that was on the trampoline or in
+ * sac_alloc_iova() has left (synchronize_rcu_tasks(): nothing in there
+ * sleeps voluntarily, so a task is only quiescent after leaving). As cheap
+ * insurance the callback counts every redirection in sac_inflight and the
+ * replacement uncounts it on its way out; sac_hook_exit() then waits for
+ * the count to drain before the module's text and tables go away.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/dma-mapping.h>
+#include <linux/ftrace.h>
+#include <linux/iommu.h>
+#include <linux/iova.h>
+#include <linux/jiffies.h>
+#include <linux/minmax.h>
+#include <linux/sched/clock.h>
+#include <linux/sizes.h>
+#include <linux/utsname.h>
+
+#include "internal.h"
+#include "trace.h"
+
+static const char sac_target[] = "iommu_dma_alloc_iova";
+
+/* Redirections not yet returned, per CPU (a task may migrate: sum them). */
+static DEFINE_PER_CPU(long, sac_inflight);
+
+/* Written at init and exit only. */
+static bool sac_hook_registered;
+
+/* ---------------------------------------------------------------------- */
+/* Layout verification                                                    */
+
+/*
+ * Does @domain's private DMA cookie hold an iova_domain where compat.h says,
+ * looking like init_iova_domain() made it? A wrong offset fails this with
+ * overwhelming probability: the granule must be a power of two >= 4 KiB
+ * equal to the domain's smallest page size, dma_32bit_pfn must match it,
+ * and the rbtree anchor must hold IOVA_ANCHOR twice.
+ */
+static bool sac_layout_verify(const struct iommu_domain *domain)
+{
+	const struct iova_domain *iovad;
+	unsigned long granule, shift;
+
+	if (!(domain->type & __IOMMU_DOMAIN_DMA_API) ||
+	    !sac_domain_has_iova_cookie(domain))
+		return false;
+	iovad = sac_domain_iovad(domain);
+	granule = READ_ONCE(iovad->granule);
+	if (granule < SZ_4K || !is_power_of_2(granule) ||
+	    !domain->pgsize_bitmap ||
+	    granule != 1UL << __ffs(domain->pgsize_bitmap))
+		return false;
+	shift = __ffs(granule);
+	if (shift >= 32 ||
+	    READ_ONCE(iovad->dma_32bit_pfn) != 1UL << (32 - shift))
+		return false;
+	return iovad->anchor.pfn_lo == SAC_IOVA_ANCHOR &&
+	       iovad->anchor.pfn_hi == SAC_IOVA_ANCHOR &&
+	       READ_ONCE(iovad->start_pfn) != 0;
+}
+
+/* The verdict for @domain, cached per device entry. */
+static __always_inline bool sac_dev_domain_ok(struct sac_dev *sd,
+					      struct iommu_domain *domain)
+{
+	unsigned long seen = READ_ONCE(sd->domain);
+	bool ok;
+
+	if ((seen & ~SAC_DOMAIN_OK) == (unsigned long)domain)
+		return seen & SAC_DOMAIN_OK;
+
+	ok = sac_layout_verify(domain);
+	WRITE_ONCE(sd->domain, (unsigned long)domain | (ok ? SAC_DOMAIN_OK : 0));
+	/* A fresh IOVA space: re-arm, as iommu_setup_dma_ops() does on 6.6+. */
+	if (!SAC_HAVE_NATIVE_BIT && seen && ok)
+		sac_dev_new_domain(sd);
+	return ok;
+}
+
+struct sac_layout_tally {
+	unsigned int verified;
+	unsigned int failed;
+};
+
+static void sac_layout_check_one(struct sac_dev *sd, void *arg)
+{
+	struct sac_layout_tally *t = arg;
+	struct iommu_domain *domain;
+
+	device_lock(sd->dev);
+	domain = iommu_get_domain_for_dev(sd->dev);
+	if (domain && (domain->type & __IOMMU_DOMAIN_DMA_API)) {
+		if (sac_layout_verify(domain)) {
+			t->verified++;
+		} else {
+			t->failed++;
+			dev_warn(sd->dev, "DMA cookie layout does not verify: left to the kernel\n");
+		}
+	}
+	device_unlock(sd->dev);
+}
+
+int sac_layout_check(void)
+{
+	struct sac_layout_tally t = { 0 };
+
+	sac_devtable_for_each(sac_layout_check_one, &t);
+	if (!SAC_KERNEL_VOUCHED && (!t.verified || t.failed)) {
+		pr_err("kernel %s is not one whose DMA cookie layout was read from source (6.1, 6.12, 7.2), and its live domains do not prove it (%u verified, %u failed): refusing to load\n",
+		       utsname()->release, t.verified, t.failed);
+		return -EOPNOTSUPP;
+	}
+	pr_info("DMA cookie layout: %s, %u domains verified, %u failed\n",
+		SAC_KERNEL_VOUCHED ? "known kernel" : "verified at load",
+		t.verified, t.failed);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The replacement allocator                                              */
+
+/* Whether to try below 4 GiB first (every policy but dma32). */
+static __always_inline bool sac_try32(struct sac_dev *sd, struct device *dev,
+				      enum sac_policy policy, u64 dma_limit)
+{
+	if (dma_limit <= DMA_BIT_MASK(32) || !dev_is_pci(dev))
+		return false;
+	switch (policy) {
+	case SAC_POLICY_DAC:
+		return false;
+	case SAC_POLICY_SAC:
+		return sac_forcedac() != 1;
+	default:
+		/* auto (and kernel, should it change under our feet) */
+		if (sd)
+			return READ_ONCE(sd->state) == SAC_STATE_SAC &&
+			       sac_forcedac() != 1;
+		/* Unknown device: the kernel's own per-device bit, if any. */
+		return SAC_HAVE_NATIVE_BIT ? sac_native_bit(dev) :
+					     sac_forcedac() != 1;
+	}
+}
+
+static __always_inline void sac_account(struct sac_dev *sd,
+					enum sac_policy policy, bool tried32,
+					bool hit32, unsigned long iova, u64 ns)
+{
+	sac_count(sd, SAC_CNT_ALLOCS);
+	if (tried32) {
+		sac_count(sd, SAC_CNT_SAC_TRIES);
+		sac_count(sd, hit32 ? SAC_CNT_SAC_HITS : SAC_CNT_SAC_MISSES);
+	}
+	if (!iova) {
+		sac_count(sd, SAC_CNT_FAILED);
+		if (policy == SAC_POLICY_DMA32)
+			sac_count(sd, SAC_CNT_DMA32_REFUSALS);
+	} else if (!hit32) {
+		sac_count(sd, SAC_CNT_DAC_ALLOCS);
+	}
+	sac_count_lat(sd, ns);
+}
+
+/*
+ * Entered from the ftrace trampoline in place of iommu_dma_alloc_iova(),
+ * with its arguments, for a verified DMA-API domain only.
+ */
+static dma_addr_t sac_alloc_iova(struct iommu_domain *domain, size_t size,
+				 u64 dma_limit, struct device *dev)
+{
+	struct iova_domain *iovad = sac_domain_iovad(domain);
+	unsigned long shift, iova_len, iova = 0;
+	bool tried32 = false, hit32 = false;
+	enum sac_policy policy;
+	struct sac_dev *sd;
+	u64 t0, ns;
+
+	t0 = local_clock();
+	shift = iova_shift(iovad);
+	iova_len = size >> shift;
+
+	dma_limit = min_not_zero(dma_limit, dev->bus_dma_limit);
+
+	if (domain->geometry.force_aperture)
+		dma_limit = min_t(u64, dma_limit,
+				  domain->geometry.aperture_end);
+
+	rcu_read_lock();
+	sd = sac_dev_lookup(dev);
+	policy = sac_dev_policy(sd);
+
+	if (policy == SAC_POLICY_DMA32) {
+		/* Below 4 GiB or nothing; reclaim cached IOVAs before failing. */
+		tried32 = true;
+		iova = alloc_iova_fast(iovad, iova_len,
+				       min_t(u64, dma_limit, DMA_BIT_MASK(32)) >> shift,
+				       true);
+		hit32 = iova;
+	} else {
+		if (sac_try32(sd, dev, policy, dma_limit)) {
+			tried32 = true;
+			iova = alloc_iova_fast(iovad, iova_len,
+					       DMA_BIT_MASK(32) >> shift, false);
+			hit32 = iova;
+			if (!iova && policy != SAC_POLICY_SAC)
+				sac_dev_switch(sd, dev, dma_limit, size);
+		}
+		if (!iova)
+			iova = alloc_iova_fast(iovad, iova_len,
+					       dma_limit >> shift, true);
+	}
+
+	ns = local_clock() - t0;
+	sac_account(sd, policy, tried32, hit32, iova, ns);
+	trace_sac_alloc(dev, size, dma_limit, (u64)iova << shift, tried32,
+			hit32, ns, policy);
+	rcu_read_unlock();
+
+	/* Pairs with this_cpu_inc() in sac_ftrace_handler(). */
+	this_cpu_dec(sac_inflight);
+	return (dma_addr_t)iova << shift;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The ftrace callback                                                    */
+
+/* Should the module serve this call? Caller holds rcu_read_lock(). */
+static __always_inline bool sac_hook_takes(struct sac_dev *sd,
+					   struct iommu_domain *domain)
+{
+	if (!(domain->type & __IOMMU_DOMAIN_DMA_API))
+		return false;
+	if (sd) {
+		sac_dev_native_check(sd);
+		if (sac_dev_policy(sd) == SAC_POLICY_KERNEL)
+			return false;
+		return sac_dev_domain_ok(sd, domain);
+	}
+	if (sac_dev_policy(NULL) == SAC_POLICY_KERNEL)
+		return false;
+	return sac_layout_verify(domain);
+}
+
+/*
+ * Runs with preemption disabled (ftrace's recursion protection, which
+ * FTRACE_OPS_FL_RECURSION asks for, disables it around the call).
+ */
+static void notrace sac_ftrace_handler(unsigned long ip,
+				       unsigned long parent_ip,
+				       struct ftrace_ops *ops,
+				       struct ftrace_regs *fregs)
+{
+	struct iommu_domain *domain;
+	struct device *dev;
+	struct sac_dev *sd;
+
+	domain = (struct iommu_domain *)ftrace_regs_get_argument(fregs, 0);
+	dev = (struct device *)ftrace_regs_get_argument(fregs, 3);
+
+	rcu_read_lock();
+	sd = sac_dev_lookup(dev);
+	if (sac_hook_takes(sd, domain)) {
+		/* Pairs with this_cpu_dec() at the end of sac_alloc_iova(). */
+		this_cpu_inc(sac_inflight);
+		ftrace_regs_set_instruction_pointer(fregs,
+						    (unsigned long)sac_alloc_iova);
+	} else {
+		sac_count(sd, SAC_CNT_KERNEL_CALLS);
+	}
+	rcu_read_unlock();
+}
+
+static struct ftrace_ops sac_ftrace_ops = {
+	.func	= sac_ftrace_handler,
+	.flags	= FTRACE_OPS_FL_SAVE_REGS |
+		  FTRACE_OPS_FL_IPMODIFY |
+		  FTRACE_OPS_FL_RECURSION,
+};
+
+static long sac_inflight_sum(void)
+{
+	long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu(sac_inflight, cpu));
+	return sum;
+}
+
+void sac_hook_info(struct sac_hook_info *info)
+{
+	info->registered = READ_ONCE(sac_hook_registered);
+	info->inflight = sac_inflight_sum();
+	info->vouched = SAC_KERNEL_VOUCHED;
+	info->forcedac = sac_forcedac();
+	info->native_bit = SAC_HAVE_NATIVE_BIT;
+	info->devices = sac_devtable_count();
+}
+
+int sac_hook_init(void)
+{
+	/* ftrace_set_filter() wants a writable buffer. */
+	char buf[sizeof(sac_target)];
+	int ret;
+
+	memcpy(buf, sac_target, sizeof(buf));
+	ret = ftrace_set_filter(&sac_ftrace_ops, buf, strlen(buf), 1);
+	if (ret) {
+		pr_err("cannot hook %s(): not in available_filter_functions (%d)\n",
+		       sac_target, ret);
+		return ret;
+	}
+	ret = register_ftrace_function(&sac_ftrace_ops);
+	if (ret) {
+		if (ret == -EBUSY)
+			pr_err("%s() already has an IPMODIFY ftrace user (a livepatch, kpatch or kprobe post_handler): refusing to load\n",
+			       sac_target);
+		else
+			pr_err("cannot register the ftrace hook on %s(): %d\n",
+			       sac_target, ret);
+		ftrace_free_filter(&sac_ftrace_ops);
+		return ret;
+	}
+	WRITE_ONCE(sac_hook_registered, true);
+	return 0;
+}
+
+void sac_hook_exit(void)
+{
+	unsigned long warn_at = jiffies + 10 * HZ;
+	bool waited = false;
+	int ret;
+
+	ret = unregister_ftrace_function(&sac_ftrace_ops);
+	if (ret)
+		pr_err("unregistering the ftrace hook failed: %d\n", ret);
+	ftrace_free_filter(&sac_ftrace_ops);
+	WRITE_ONCE(sac_hook_registered, false);
+
+	/* No new redirections from here on: the sum can only fall. */
+	while (sac_inflight_sum() > 0) {
+		waited = true;
+		if (time_after(jiffies, warn_at)) {
+			pr_warn("still waiting for %ld allocations in flight\n",
+				sac_inflight_sum());
+			warn_at = jiffies + 10 * HZ;
+		}
+		usleep_range(500, 1000);
+	}
+	/* Someone was still inside: let them also get past the final RET. */
+	if (waited)
+		synchronize_rcu_tasks();
+}

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iommu_sac: what the core's files share with each other (not with front
+ * ends, which only see sac.h).
+ *
+ * The hot path (hook.c) reaches the device table, the policy and the
+ * counters through the inline helpers here: an RCU hash lookup, a few
+ * READ_ONCE()s and per-CPU increments; nothing allocates, nothing sleeps.
+ * Every state transition of a device (switch, re-arm, following the kernel's
+ * native bit) is a slow path in policy.c under the device's spinlock.
+ */
+#ifndef _SAC_INTERNAL_H
+#define _SAC_INTERNAL_H
+
+#include <linux/device.h>
+#include <linux/hashtable.h>
+#include <linux/log2.h>
+#include <linux/percpu.h>
+#include <linux/rculist.h>
+#include <linux/spinlock.h>
+
+#include "compat.h"
+#include "sac.h"
+
+#define SAC_HASH_BITS		8
+
+/* Low bit of sac_dev::domain: the layout of that domain verified. */
+#define SAC_DOMAIN_OK		1UL
+
+struct sac_dev {
+	/* In sac_devs: writers hold sac_table_lock, readers rcu_read_lock(). */
+	struct hlist_node node;
+	/* Holds a reference; dropped after removal and an RCU grace period. */
+	struct device *dev;
+	/* Per-CPU counters and histogram: this_cpu_inc() from the hook. */
+	struct sac_stats __percpu *stats;
+	/*
+	 * The last domain the hook saw for this device, or'ed with
+	 * SAC_DOMAIN_OK when its layout verified; 0 before the first call.
+	 * Written by the hook with WRITE_ONCE() (any CPU; all store the same
+	 * verdict for the same domain), read with READ_ONCE() by the hook
+	 * and by sac_dev_info().
+	 */
+	unsigned long domain;
+	/*
+	 * enum sac_policy override (SAC_POLICY_DEFAULT: none). WRITE_ONCE()
+	 * in sac_dev_set_policy(), READ_ONCE() in sac_dev_policy().
+	 */
+	int policy;
+	/*
+	 * enum sac_state. Written under @lock with WRITE_ONCE(); read
+	 * locklessly by the hook with READ_ONCE().
+	 */
+	int state;
+	/* dev_is_pci(): constant. */
+	bool pci;
+	/*
+	 * The kernel's native bit as we last wrote or saw it (6.6+, PCI).
+	 * Written under @lock with WRITE_ONCE(); the hook compares it with
+	 * the live bit (READ_ONCE()) to notice the kernel changing the bit.
+	 */
+	bool native_seen;
+	/* Serialises state transitions; protects the fields below. */
+	spinlock_t lock;
+	unsigned int switches;
+	u64 switch_ns;
+	u64 switch_size;
+	int switch_by;		/* enum sac_cause */
+	/* The front end's per-device data; sac_table_lock. */
+	void *fe_data;
+	/* On the list of entries being freed at unload; sac_table_lock. */
+	struct list_head dead;
+};
+
+/* ---------------------------------------------------------------------- */
+/* devtable.c                                                             */
+
+extern struct hlist_head sac_devs[1 << SAC_HASH_BITS];
+
+/* Caller holds rcu_read_lock(). */
+static __always_inline struct sac_dev *sac_dev_lookup(struct device *dev)
+{
+	struct sac_dev *sd;
+
+	hash_for_each_possible_rcu(sac_devs, sd, node, (unsigned long)dev)
+		if (sd->dev == dev)
+			return sd;
+	return NULL;
+}
+
+/* Every device in the table; caller holds rcu_read_lock(). */
+#define sac_for_each_dev_rcu(bkt, sd)					\
+	hash_for_each_rcu(sac_devs, bkt, sd, node)
+
+int sac_devtable_init(void);
+void sac_devtable_exit(void);
+unsigned int sac_devtable_count(void);
+/* Call fn for every device, with the table mutex held (may sleep). */
+void sac_devtable_for_each(void (*fn)(struct sac_dev *sd, void *arg),
+			   void *arg);
+
+/* ---------------------------------------------------------------------- */
+/* policy.c                                                               */
+
+extern int sac_default_policy_value;
+
+/* The policy the hook applies to a device (NULL: unknown device). */
+static __always_inline enum sac_policy sac_dev_policy(const struct sac_dev *sd)
+{
+	int p = sd ? READ_ONCE(sd->policy) : SAC_POLICY_DEFAULT;
+
+	return p != SAC_POLICY_DEFAULT ? p : READ_ONCE(sac_default_policy_value);
+}
+
+/* Initial state of a new entry, following the native bit where it exists. */
+void sac_dev_state_init(struct sac_dev *sd);
+/* The 32-bit attempt failed under policy auto: switch once. */
+void sac_dev_switch(struct sac_dev *sd, struct device *dev, u64 dma_limit,
+		    size_t size);
+/* The kernel changed the native bit: follow it (slow path). */
+void sac_dev_native_sync(struct sac_dev *sd);
+/* The device got a new domain (kernels without the native bit). */
+void sac_dev_new_domain(struct sac_dev *sd);
+
+/* Cheap check, from the hook, that the native bit still equals our state. */
+static __always_inline void sac_dev_native_check(struct sac_dev *sd)
+{
+	if (!SAC_HAVE_NATIVE_BIT || !sd->pci)
+		return;
+	if (unlikely(sac_native_bit(sd->dev) != READ_ONCE(sd->native_seen)))
+		sac_dev_native_sync(sd);
+}
+
+/* ---------------------------------------------------------------------- */
+/* stats.c                                                                */
+
+DECLARE_PER_CPU(struct sac_stats, sac_global_pcpu);
+
+static __always_inline void sac_count(struct sac_dev *sd, enum sac_counter c)
+{
+	this_cpu_inc(sac_global_pcpu.cnt[c]);
+	if (sd)
+		this_cpu_inc(sd->stats->cnt[c]);
+}
+
+static __always_inline unsigned int sac_lat_bucket(u64 ns)
+{
+	unsigned int b = ns < 2 ? 0 : ilog2(ns);
+
+	return b < SAC_LAT_BUCKETS ? b : SAC_LAT_BUCKETS - 1;
+}
+
+static __always_inline void sac_count_lat(struct sac_dev *sd, u64 ns)
+{
+	unsigned int b = sac_lat_bucket(ns);
+
+	this_cpu_inc(sac_global_pcpu.lat[b]);
+	if (sd)
+		this_cpu_inc(sd->stats->lat[b]);
+}
+
+/* ---------------------------------------------------------------------- */
+/* params.c                                                               */
+
+int sac_params_init(void);
+void sac_params_exit(void);
+/* The devices= rule for a device, or SAC_POLICY_DEFAULT. */
+enum sac_policy sac_params_policy_for(struct device *dev);
+/* default_policy= as parsed at load. */
+enum sac_policy sac_params_default_policy(void);
+
+/* ---------------------------------------------------------------------- */
+/* hook.c                                                                 */
+
+int sac_layout_check(void);
+int sac_hook_init(void);
+void sac_hook_exit(void);
+
+#endif /* _SAC_INTERNAL_H */

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iommu_sac: policies and the per-device SAC state machine.
+ *
+ * A device's state is sac (32-bit first) or dac (switched). Every transition
+ * happens here, under the device's spinlock, so that concurrent failures on
+ * several CPUs switch a device exactly once:
+ *
+ *   sac -> dac   policy auto, a 32-bit attempt failed  (sac_dev_switch)
+ *                the kernel cleared its native bit      (sac_dev_native_sync)
+ *   dac -> sac   re-arm through a front end             (sac_dev_rearm)
+ *                the kernel set its native bit again    (sac_dev_native_sync)
+ *                a new domain, without a native bit     (sac_dev_new_domain)
+ *
+ * Invariant (kernels with dev->iommu->pci_32bit_workaround, PCI devices):
+ * the native bit equals "state == sac" whenever the device's lock is free.
+ * We write the bit together with the state; the kernel writes it behind our
+ * back (iommu_setup_dma_ops() on re-probe and group type change; its own
+ * iommu_dma_alloc_iova() under policy kernel), and the hook and
+ * sac_dev_info() notice and follow it. On unload the bit therefore already
+ * equals the state, and the kernel carries on from there.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-mapping.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+
+#include "internal.h"
+#include "trace.h"
+
+/* enum sac_policy; WRITE_ONCE() in sac_set_default_policy(), READ_ONCE() in sac_dev_policy(). */
+int sac_default_policy_value __read_mostly = SAC_POLICY_AUTO;
+
+static const char *const sac_policy_names[] = {
+	[SAC_POLICY_DEFAULT]	= "default",
+	[SAC_POLICY_AUTO]	= "auto",
+	[SAC_POLICY_SAC]	= "sac",
+	[SAC_POLICY_DAC]	= "dac",
+	[SAC_POLICY_DMA32]	= "dma32",
+	[SAC_POLICY_KERNEL]	= "kernel",
+};
+static_assert(ARRAY_SIZE(sac_policy_names) == SAC_POLICY_NR);
+
+static const char *const sac_state_names[] = {
+	[SAC_STATE_SAC]		= "sac",
+	[SAC_STATE_DAC]		= "dac",
+};
+static_assert(ARRAY_SIZE(sac_state_names) == SAC_STATE_NR);
+
+static const char *const sac_cause_names[] = {
+	[SAC_CAUSE_NONE]	= "none",
+	[SAC_CAUSE_ALLOC]	= "alloc",
+	[SAC_CAUSE_KERNEL]	= "kernel",
+	[SAC_CAUSE_USER]	= "user",
+	[SAC_CAUSE_DOMAIN]	= "domain",
+};
+static_assert(ARRAY_SIZE(sac_cause_names) == SAC_CAUSE_NR);
+
+const char *sac_policy_name(enum sac_policy policy)
+{
+	return policy < SAC_POLICY_NR ? sac_policy_names[policy] : "?";
+}
+
+int sac_policy_parse(const char *buf, bool allow_default, enum sac_policy *out)
+{
+	int i;
+
+	for (i = 0; i < SAC_POLICY_NR; i++) {
+		if (i == SAC_POLICY_DEFAULT && !allow_default)
+			continue;
+		if (sysfs_streq(buf, sac_policy_names[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *sac_state_name(enum sac_state state)
+{
+	return state < SAC_STATE_NR ? sac_state_names[state] : "?";
+}
+
+const char *sac_cause_name(enum sac_cause cause)
+{
+	return cause < SAC_CAUSE_NR ? sac_cause_names[cause] : "?";
+}
+
+enum sac_policy sac_default_policy(void)
+{
+	return READ_ONCE(sac_default_policy_value);
+}
+
+int sac_set_default_policy(enum sac_policy policy)
+{
+	enum sac_policy old;
+
+	if (policy <= SAC_POLICY_DEFAULT || policy >= SAC_POLICY_NR)
+		return -EINVAL;
+	old = xchg(&sac_default_policy_value, policy);
+	if (old != policy)
+		trace_sac_policy("*", old, policy);
+	return 0;
+}
+
+int sac_dev_set_policy(struct sac_dev *sd, enum sac_policy policy)
+{
+	enum sac_policy old;
+
+	if (policy >= SAC_POLICY_NR)
+		return -EINVAL;
+	old = xchg(&sd->policy, policy);
+	if (old != policy)
+		trace_sac_policy(dev_name(sd->dev), old, policy);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* State transitions (sd->lock)                                           */
+
+/* Set the state and, where it exists, the native bit with it. */
+static void sac_dev_set_state_locked(struct sac_dev *sd, enum sac_state state)
+{
+	lockdep_assert_held(&sd->lock);
+
+	WRITE_ONCE(sd->state, state);
+	if (SAC_HAVE_NATIVE_BIT && sd->pci) {
+		sac_native_bit_set(sd->dev, state == SAC_STATE_SAC);
+		/* Pairs with READ_ONCE() in sac_dev_native_check(). */
+		WRITE_ONCE(sd->native_seen, state == SAC_STATE_SAC);
+	}
+}
+
+static void sac_dev_record_switch_locked(struct sac_dev *sd, u64 size,
+					 enum sac_cause by)
+{
+	sd->switches++;
+	sd->switch_ns = ktime_get_boottime_ns();
+	sd->switch_size = size;
+	sd->switch_by = by;
+}
+
+void sac_dev_state_init(struct sac_dev *sd)
+{
+	bool nb;
+
+	spin_lock_init(&sd->lock);
+	sd->state = SAC_STATE_SAC;
+	sd->switch_by = SAC_CAUSE_NONE;
+	if (!SAC_HAVE_NATIVE_BIT || !sd->pci)
+		return;
+	/* The kernel (or iommu.forcedac) may have switched it already. */
+	nb = sac_native_bit(sd->dev);
+	sd->native_seen = nb;
+	if (!nb) {
+		sd->state = SAC_STATE_DAC;
+		sd->switch_by = SAC_CAUSE_KERNEL;
+	}
+}
+
+void sac_dev_switch(struct sac_dev *sd, struct device *dev, u64 dma_limit,
+		    size_t size)
+{
+	unsigned long flags;
+	bool won = false;
+
+	if (sd) {
+		spin_lock_irqsave(&sd->lock, flags);
+		if (sd->state == SAC_STATE_SAC) {
+			sac_dev_set_state_locked(sd, SAC_STATE_DAC);
+			sac_dev_record_switch_locked(sd, size, SAC_CAUSE_ALLOC);
+			won = true;
+		}
+		spin_unlock_irqrestore(&sd->lock, flags);
+	} else if (SAC_HAVE_NATIVE_BIT && sac_native_bit(dev)) {
+		/* Not in the table: the kernel's per-device bit is the state. */
+		sac_native_bit_set(dev, false);
+		won = true;
+	}
+	if (!won)
+		return;
+	sac_count(sd, SAC_CNT_SWITCHES);
+	dev_notice(dev, "Using %d-bit DMA addresses\n", bits_per(dma_limit));
+	trace_sac_switch(dev, SAC_STATE_DAC, bits_per(dma_limit), size,
+			 SAC_CAUSE_ALLOC);
+}
+
+void sac_dev_native_sync(struct sac_dev *sd)
+{
+	enum sac_cause by = SAC_CAUSE_KERNEL;
+	enum sac_state to = SAC_STATE_NR;
+	unsigned long flags;
+	bool nb;
+
+	if (!SAC_HAVE_NATIVE_BIT || !sd->pci)
+		return;
+	spin_lock_irqsave(&sd->lock, flags);
+	nb = sac_native_bit(sd->dev);
+	if (nb != sd->native_seen) {
+		WRITE_ONCE(sd->native_seen, nb);
+		if (nb && sd->state == SAC_STATE_DAC)
+			to = SAC_STATE_SAC;	/* re-probe, group type change */
+		else if (!nb && sd->state == SAC_STATE_SAC)
+			to = SAC_STATE_DAC;	/* the kernel's allocator switched */
+		if (to != SAC_STATE_NR)
+			WRITE_ONCE(sd->state, to);
+		if (to == SAC_STATE_DAC)
+			sac_dev_record_switch_locked(sd, 0, by);
+	}
+	spin_unlock_irqrestore(&sd->lock, flags);
+
+	if (to == SAC_STATE_DAC) {
+		sac_count(sd, SAC_CNT_SWITCHES);
+		trace_sac_switch(sd->dev, to, 0, 0, by);
+	} else if (to == SAC_STATE_SAC) {
+		trace_sac_rearm(sd->dev, to, 0, 0, by);
+	}
+}
+
+static bool sac_dev_rearm_cause(struct sac_dev *sd, enum sac_cause by)
+{
+	unsigned long flags;
+	bool changed;
+
+	sac_dev_native_sync(sd);
+	spin_lock_irqsave(&sd->lock, flags);
+	changed = sd->state != SAC_STATE_SAC;
+	sac_dev_set_state_locked(sd, SAC_STATE_SAC);
+	spin_unlock_irqrestore(&sd->lock, flags);
+	if (changed)
+		trace_sac_rearm(sd->dev, SAC_STATE_SAC, 0, 0, by);
+	return changed;
+}
+
+void sac_dev_new_domain(struct sac_dev *sd)
+{
+	if (sac_dev_rearm_cause(sd, SAC_CAUSE_DOMAIN))
+		dev_dbg(sd->dev, "new IOMMU domain: re-armed\n");
+}
+
+void sac_dev_rearm(struct sac_dev *sd)
+{
+	sac_dev_rearm_cause(sd, SAC_CAUSE_USER);
+}
+
+int sac_rearm_by_name(const char *name)
+{
+	struct sac_dev *sd;
+	int bkt, ret = -ENODEV;
+
+	rcu_read_lock();
+	sac_for_each_dev_rcu(bkt, sd) {
+		if (sysfs_streq(name, dev_name(sd->dev))) {
+			sac_dev_rearm(sd);
+			ret = 0;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+void sac_rearm_all(void)
+{
+	struct sac_dev *sd;
+	int bkt;
+
+	rcu_read_lock();
+	sac_for_each_dev_rcu(bkt, sd)
+		sac_dev_rearm(sd);
+	rcu_read_unlock();
+}
