@@ -262,15 +262,18 @@ def watch(cmd, tests, tap_path, boot_timeout):
     t0 = time.time()
     current, since = None, t0
     expired = None
+    seen = 0
     while p.poll() is None:
         time.sleep(0.5)
         now = time.time()
-        for line in read(tap_path).splitlines()[-200:]:
+        lines = read(tap_path).splitlines()
+        # Only whole lines not looked at yet.
+        for line in lines[seen:len(lines) - 1]:
             m = re.match(r"SAC-TEST-(BEGIN|END) (\S+)", line)
             if m:
-                name = m.group(2) if m.group(1) == "BEGIN" else None
-                if name != current:
-                    current, since = name, now
+                current = m.group(2) if m.group(1) == "BEGIN" else None
+                since = now
+        seen = max(seen, len(lines) - 1)
         if current and now - since > limits.get(current, DEFAULT_TEST_TIMEOUT):
             expired = current
         elif now - t0 > boot_timeout:
