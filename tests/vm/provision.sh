@@ -19,14 +19,15 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 REFRESH_DAYS=${SAC_REFRESH_DAYS:-7}
-PKGS_CHROOT="linux-image-amd64 linux-headers-amd64 make kmod libc6-dev"
+# perl: kernel-doc, which W=1 builds run, needs its Pod modules.
+PKGS_CHROOT="linux-image-amd64 linux-headers-amd64 make kmod libc6-dev perl"
 
 # Bump when what a provisioned root must hold changes: every cached kernel
 # made by an older format is then rebuilt.
 CACHE_FORMAT=1
 
 stamp() {
-	echo "$CACHE_FORMAT $PKGS_CHROOT $(grep -v '^#' "$SAC_KCONF")" | sha256sum | cut -c1-16
+	echo "$CACHE_FORMAT $(grep -v '^#' "$SAC_KCONF")" | sha256sum | cut -c1-16
 }
 
 # KVER of the kernel the linux-image-amd64 metapackage pulls into ROOT (the
@@ -58,7 +59,8 @@ root_complete() {
 	[ -e "$r/lib/modules/$kver/modules.dep.bin" ] &&
 	[ -e "$r/lib/modules/$kver/build/Makefile" ] &&
 	[ -e "$r/lib/modules/$kver/build/Module.symvers" ] &&
-	root_pkg_ok "$root" "linux-image-$kver" "linux-headers-$kver" make
+	root_pkg_ok "$root" "linux-image-$kver" "linux-headers-$kver" make &&
+	{ [ "$root" = / ] || root_pkg_ok "$root" $PKGS_CHROOT; }
 }
 
 # In a chroot, never build an initramfs for the installed kernel: we make
@@ -114,7 +116,7 @@ provision_host() {
 	local name=$1
 
 	host_pkgs linux-image-amd64 linux-headers-amd64
-	if [ "${2:-}" = refresh ]; then
+	if [ "${2:-}" = old ]; then
 		log "$name: upgrading the host's linux-image-amd64 linux-headers-amd64"
 		apt-get update -qq >&2
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
@@ -123,7 +125,7 @@ provision_host() {
 }
 
 provision_one() {
-	local name=$1 suite where desc root kver age
+	local name=$1 suite where desc root kver state=new
 
 	suite=$(kconf_field "$name" 2) || die "unknown kernel '$name' (see $SAC_KCONF)"
 	where=$(kconf_field "$name" 3)
@@ -131,30 +133,38 @@ provision_one() {
 	mkdir -p "$SAC_CACHE/kernels"
 	[ "$where" = host ] && root=/ || root=$SAC_CACHE/chroot/$suite
 
-	# A complete, fresh descriptor whose files all still check out: reuse.
+	# What the cache holds: fresh (reuse as is), old (upgrade in place),
+	# incomplete (install what is missing), or of another format (rebuild).
 	if [ -e "$desc" ]; then
 		# shellcheck disable=SC1090
-		( . "$desc"
-		  [ "$STAMP" = "$(stamp)" ] && root_complete "$ROOT" "$KVER" ) &&
-			age=$(( ($(date +%s) - $(stat -c %Y "$desc")) / 86400 )) &&
-			[ "$age" -lt "$REFRESH_DAYS" ] && { echo "$desc"; return 0; }
-		if ( . "$desc"; [ "$STAMP" = "$(stamp)" ] && root_complete "$ROOT" "$KVER" ); then
-			log "$name: cache older than $REFRESH_DAYS days, refreshing packages"
-			rm -f "$desc"
-			[ "$where" = host ] && provision_host "$name" refresh ||
-				provision_chroot "$name" "$suite"
-		else
-			log "$name: cached kernel incomplete or made by another provision.sh, rebuilding"
-			rm -f "$desc"
-			[ "$where" = chroot ] && rm -f "$root/.sac-debootstrap-ok"
-		fi
+		state=$(. "$desc"
+			if [ "$STAMP" != "$(stamp)" ]; then
+				echo format
+			elif ! root_complete "$ROOT" "$KVER"; then
+				echo incomplete
+			elif [ $(( ($(date +%s) - $(stat -c %Y "$desc")) / 86400 )) -ge "$REFRESH_DAYS" ]; then
+				echo old
+			else
+				echo fresh
+			fi)
 	fi
-	if [ ! -e "$desc" ]; then
-		if [ "$where" = host ]; then
-			provision_host "$name"
-		else
-			provision_chroot "$name" "$suite"
-		fi
+	case $state in
+	fresh)
+		echo "$desc"
+		return 0 ;;
+	old)
+		log "$name: cache older than $REFRESH_DAYS days, upgrading its packages" ;;
+	incomplete)
+		log "$name: cached kernel is incomplete, installing what is missing" ;;
+	format)
+		log "$name: cache made by another provision.sh format, rebuilding"
+		[ "$where" = chroot ] && rm -f "$root/.sac-debootstrap-ok" ;;
+	esac
+	rm -f "$desc"
+	if [ "$where" = host ]; then
+		provision_host "$name" "$state"
+	else
+		provision_chroot "$name" "$suite"
 	fi
 
 	kver=$(root_kver "$root") || die "$name: linux-image-amd64 is not installed in $root"
