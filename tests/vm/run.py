@@ -44,8 +44,8 @@ DEVICES = [
 ]
 # Kernel drivers the devices need; their dependencies come from modules.dep.
 GUEST_DRIVERS = ["nvme", "e1000e"]
-# Host programs copied into the guest with the libraries they link.
-GUEST_PROGRAMS = ["/sbin/ip"]
+# Programs copied into the guest with the libraries they link: see
+# tests/vm/guest-programs.conf.
 NVME_IMAGE_MB = 64
 BOOT_SLACK = 120          # seconds a boot may take on top of its tests
 DEFAULT_TEST_TIMEOUT = 300
@@ -163,15 +163,15 @@ def resolve_drivers(kenv):
     return files
 
 
-def copy_program(prog, dest):
-    """Copy a dynamically linked host program and its libraries."""
+def copy_program(prog, stage, dest):
+    """Copy a host program to dest in the guest, with its libraries."""
     libs = subprocess.run(["ldd", prog], stdout=subprocess.PIPE,
                           text=True).stdout
-    for path in [prog] + re.findall(r"(/\S+) \(0x", libs):
-        real = os.path.realpath(path)
-        target = dest + path
+    for path, target in [(prog, dest)] + [(lib, lib) for lib in
+                                          re.findall(r"(/\S+) \(0x", libs)]:
+        target = stage + target
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copy2(real, target)
+        shutil.copy2(os.path.realpath(path), target)
 
 
 def decompress_module(src, dst):
@@ -209,8 +209,8 @@ def build_initramfs(kname, kenv):
     for ko in sorted(os.listdir(outdir)):
         if ko.endswith(".ko"):
             shutil.copy2(os.path.join(outdir, ko), os.path.join(stage, "lib", "sac"))
-    for prog in GUEST_PROGRAMS + extra_programs():
-        copy_program(prog, stage)
+    for prog, dest in guest_programs():
+        copy_program(prog, stage, dest)
     for t in os.listdir(GUEST):
         if t.endswith(".sh"):
             shutil.copy2(os.path.join(GUEST, t), os.path.join(stage, "tests"))
@@ -224,12 +224,25 @@ def build_initramfs(kname, kenv):
     return img
 
 
-def extra_programs():
-    """Project programs that exist once built (sacctl) go into the guest."""
+def guest_programs():
+    """(host path, guest path) of every program listed in
+    tests/vm/guest-programs.conf: "/abs/path" is a host program (it must
+    exist), "project:rel/path" one the project builds, copied to /usr/bin
+    when it has been built."""
     progs = []
-    sacctl = os.path.join(TOP, "tools", "sacctl", "sacctl")
-    if os.path.exists(sacctl):
-        progs.append(sacctl)
+    with open(os.path.join(VM, "guest-programs.conf")) as f:
+        for line in f:
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            if line.startswith("project:"):
+                path = os.path.join(TOP, line[len("project:"):])
+                if os.path.exists(path):
+                    progs.append((path, "/usr/bin/" + os.path.basename(path)))
+            elif os.path.exists(line):
+                progs.append((line, line))
+            else:
+                raise RuntimeError(f"guest program {line} is not installed on the host")
     return progs
 
 
