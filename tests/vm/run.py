@@ -18,6 +18,7 @@ the exit status is non-zero when anything failed.
 """
 
 import argparse
+import glob
 import lzma
 import os
 import re
@@ -350,6 +351,32 @@ def console_problems(console, tests):
     return probs
 
 
+def count_tap(tag, sec):
+    """Count the TAP lines of one test's output."""
+    res = Result()
+    for line in sec["lines"]:
+        if re.match(r"ok \d+", line):
+            if "# SKIP" in line:
+                res.skipped += 1
+            else:
+                res.passed += 1
+            log(f"  {tag}: {line}")
+        elif re.match(r"not ok \d+", line):
+            res.failed += 1
+            res.failures.append(f"{tag}: {line}")
+            log(f"  {tag}: {line}")
+        elif re.match(r"1\.\.0 # SKIP", line):
+            res.skipped += 1
+            log(f"  {tag}: skipped: {line.split('# SKIP', 1)[1].strip()}")
+        elif line.startswith("#"):
+            log(f"  {tag}: {line}")
+    if sec["rc"] not in (None, 0) and not res.failed:
+        res.failed += 1
+        res.failures.append(f"{tag}: exited {sec['rc']} without a failed check")
+        log(f"  not ok {tag}: exited {sec['rc']} without a failed check")
+    return res
+
+
 def parse_tap(kname, tap, tests, timed_out, console):
     """Count one boot's TAP lines; return a Result."""
     res = Result()
@@ -381,34 +408,13 @@ def parse_tap(kname, tap, tests, timed_out, console):
             res.failures.append(f"{tag}: {why}")
             log(f"  not ok {tag}: {why}")
             continue
-        nfail = 0
-        for line in sec["lines"]:
-            if re.match(r"ok \d+", line):
-                if "# SKIP" in line:
-                    res.skipped += 1
-                else:
-                    res.passed += 1
-                log(f"  {tag}: {line}")
-            elif re.match(r"not ok \d+", line):
-                res.failed += 1
-                nfail += 1
-                res.failures.append(f"{tag}: {line}")
-                log(f"  {tag}: {line}")
-            elif re.match(r"1\.\.0 # SKIP", line):
-                res.skipped += 1
-                log(f"  {tag}: skipped: {line.split('# SKIP', 1)[1].strip()}")
-            elif line.startswith("#"):
-                log(f"  {tag}: {line}")
+        res.add(count_tap(tag, sec))
         if sec["rc"] is None:
             res.failed += 1
             why = (f"did not finish within its {t.timeout}s timeout (hang)"
                    if timed_out == t.name else "did not finish (guest crashed or powered off)")
             res.failures.append(f"{tag}: {why}")
             log(f"  not ok {tag}: {why}")
-        elif sec["rc"] != 0 and nfail == 0:
-            res.failed += 1
-            res.failures.append(f"{tag}: exited {sec['rc']} without a failed check")
-            log(f"  not ok {tag}: exited {sec['rc']} without a failed check")
         for p in probs.get(t.name, []):
             res.failed += 1
             res.failures.append(f"{tag}: kernel log: {p}")
@@ -430,6 +436,26 @@ def select_tests(names):
         if n not in known:
             raise SystemExit(f"unknown test '{n}' (known: {' '.join(known)})")
     return [known[n] for n in names]
+
+
+def host_tools():
+    """Build the project's userspace tools (they go into the guests) and
+    run their host-side unit tests, which print TAP."""
+    res = Result()
+    for tool in sorted(glob.glob(os.path.join(TOP, "tools", "*", "Makefile"))):
+        d = os.path.dirname(tool)
+        name = os.path.relpath(d, TOP)
+        log(f"== host: {name}")
+        if subprocess.run(["make", "-s", "-C", d]).returncode:
+            res.failed += 1
+            res.failures.append(f"host/{name}: build failed")
+            log(f"  not ok host/{name}: build failed")
+            continue
+        p = subprocess.run(["make", "-s", "-C", d, "check"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        sec = {"lines": p.stdout.splitlines(), "rc": p.returncode}
+        res.add(count_tap(f"host/{name}", sec))
+    return res
 
 
 def run_kernel(kname, tests, resdir):
@@ -490,6 +516,10 @@ def main():
     total = Result()
     summary = []
     t0 = time.time()
+    r = host_tools()
+    if r.passed or r.failed:
+        total.add(r)
+        summary.append(f"{'host':6} {r.passed} passed, {r.failed} failed, {r.skipped} skipped")
     for k in conf:
         if names and k["name"] not in names:
             continue
