@@ -7,7 +7,9 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNELS ?=
 TESTS ?=
 
-.PHONY: all modules clean check deps
+KERNEL ?= 6.1
+
+.PHONY: all modules clean check deps run
 
 all: modules
 
@@ -26,3 +28,8 @@ deps:
 # The whole suite: every required kernel, every test (KERNELS=, TESTS= select).
 check: deps
 	@python3 tests/vm/run.py --kernels "$(KERNELS)" --tests "$(TESTS)"
+
+# The main job: boot KERNEL (default 6.1) under QEMU with an emulated Intel
+# IOMMU and real devices, load the module, drive DMA, show policy and stats.
+run: deps
+	@python3 tests/vm/run.py --demo "$(KERNEL)"

@@ -31,6 +31,7 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VM = os.path.join(TOP, "tests", "vm")
 GUEST = os.path.join(TOP, "tests", "guest")
+DEMO = os.path.join(TOP, "tests", "demo")
 CACHE = os.environ.get("SAC_CACHE", "/var/cache/iommu-sac")
 
 # Guest devices behind the IOMMU, at fixed PCI slots the tests know
@@ -212,9 +213,10 @@ def build_initramfs(kname, kenv):
             shutil.copy2(os.path.join(outdir, ko), os.path.join(stage, "lib", "sac"))
     for prog, dest in guest_programs():
         copy_program(prog, stage, dest)
-    for t in os.listdir(GUEST):
-        if t.endswith(".sh"):
-            shutil.copy2(os.path.join(GUEST, t), os.path.join(stage, "tests"))
+    for d in (GUEST, DEMO):
+        for t in os.listdir(d):
+            if t.endswith(".sh"):
+                shutil.copy2(os.path.join(d, t), os.path.join(stage, "tests"))
     with open(os.path.join(stage, "etc", "sac", "devices.env"), "w") as f:
         for name, slot, _ in DEVICES:
             f.write(f"{name}=0000:00:{slot}\n")
@@ -267,7 +269,7 @@ def qemu_cmd(kenv, initrd, append, logdir, extra=()):
     return cmd + list(extra)
 
 
-def watch(cmd, tests, tap_path, boot_timeout):
+def watch(cmd, tests, tap_path, boot_timeout, echo=False):
     """Run QEMU, enforcing each test's own timeout by following the TAP
     stream. Returns (output, the name of the test that timed out or "boot"
     or None)."""
@@ -283,6 +285,8 @@ def watch(cmd, tests, tap_path, boot_timeout):
         lines = read(tap_path).splitlines()
         # Only whole lines not looked at yet.
         for line in lines[seen:len(lines) - 1]:
+            if echo and not line.startswith("SAC-"):
+                print(line, flush=True)
             m = re.match(r"SAC-TEST-(BEGIN|END) (\S+)", line)
             if m:
                 current = m.group(2) if m.group(1) == "BEGIN" else None
@@ -299,7 +303,7 @@ def watch(cmd, tests, tap_path, boot_timeout):
     return out, expired
 
 
-def boot(kname, kenv, initrd, tests, args, logdir):
+def boot(kname, kenv, initrd, tests, args, logdir, echo=False):
     """Boot once, running tests; retry once a boot that never reached init."""
     append = ("console=ttyS0 intel_iommu=on panic=-1 oops=panic loglevel=7 "
               "sac.tests=" + ",".join(t.name for t in tests) + " " + args).strip()
@@ -310,7 +314,7 @@ def boot(kname, kenv, initrd, tests, args, logdir):
         with open(os.path.join(logdir, "qemu.cmd"), "w") as f:
             f.write(shlex.join(cmd) + "\n")
         t0 = time.time()
-        qemu_out, expired = watch(cmd, tests, os.path.join(logdir, "tap.log"), timeout)
+        qemu_out, expired = watch(cmd, tests, os.path.join(logdir, "tap.log"), timeout, echo)
         took = time.time() - t0
         with open(os.path.join(logdir, "qemu.out"), "w") as f:
             f.write(qemu_out)
@@ -489,6 +493,26 @@ def run_kernel(kname, tests, resdir):
     return res
 
 
+def demo(kname, resdir):
+    """The main job: boot one kernel and run tests/demo/demo.sh, showing its
+    output as it goes."""
+    log(f"== iommu-sac demo on kernel {kname}")
+    kenv = provision(kname)
+    host_tools()
+    kbuild(kname)
+    initrd = build_initramfs(kname, kenv)
+    t = Test(os.path.join(DEMO, "demo.sh"))
+    logdir = os.path.join(resdir, kname, "demo")
+    log(f"== booting {kenv['KVER']} under QEMU (TCG) with an emulated Intel IOMMU")
+    tap, console, expired, took, _ = boot(kname, kenv, initrd, [t], "", logdir, echo=True)
+    probs = console_problems(console, [t])
+    log(f"== guest ran {took:.0f}s; kernel console and logs in {logdir}")
+    for p in sum(probs.values(), []):
+        log("  kernel log: " + p)
+    ok = "SAC-TEST-END demo 0" in tap and not probs and not expired
+    return 0 if ok else 1
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--kernels", default=os.environ.get("KERNELS", ""),
@@ -496,6 +520,8 @@ def main():
     ap.add_argument("--tests", default=os.environ.get("TESTS", ""),
                     help="test names from tests/guest (default: all)")
     ap.add_argument("--results", default=os.path.join(TOP, "results"))
+    ap.add_argument("--demo", metavar="KERNEL",
+                    help="boot KERNEL and run the demo (make run) instead of the tests")
     a = ap.parse_args()
 
     conf = kernel_conf()
@@ -512,6 +538,11 @@ def main():
     if os.path.islink(latest) or os.path.exists(latest):
         os.unlink(latest)
     os.symlink(stamp, latest)
+
+    if a.demo:
+        if a.demo not in known:
+            raise SystemExit(f"unknown kernel '{a.demo}' (known: {' '.join(known)})")
+        return demo(a.demo, resdir)
 
     total = Result()
     summary = []
