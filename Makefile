@@ -9,7 +9,7 @@ TESTS ?=
 
 KERNEL ?= 6.1
 
-.PHONY: all modules clean check deps run
+.PHONY: all modules clean check deps run bench
 
 all: modules
 
@@ -33,3 +33,7 @@ check: deps
 # IOMMU and real devices, load the module, drive DMA, show policy and stats.
 run: deps
 	@python3 tests/vm/run.py --demo "$(KERNEL)"
+
+# The benchmark: regenerates docs/PERFORMANCE.md, docs/perf/*.png and JSON.
+bench: deps
+	@python3 tests/bench/bench.py
