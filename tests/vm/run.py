@@ -143,6 +143,18 @@ def kbuild(name):
         raise RuntimeError(f"building the modules for kernel {name} failed")
 
 
+def setup_hooks(name):
+    """Run tests/vm/setup.d/*.sh NAME after the modules are built. A hook
+    may leave files for the guest under out/NAME/overlay/ (copied over the
+    initramfs) and prints TAP for what it checked on the host side."""
+    res = Result()
+    for hook in sorted(glob.glob(os.path.join(VM, "setup.d", "*.sh"))):
+        tag = f"{name}/setup:{os.path.basename(hook)[:-3]}"
+        p = subprocess.run(["bash", hook, name], stdout=subprocess.PIPE, text=True)
+        res.add(count_tap(tag, {"lines": p.stdout.splitlines(), "rc": p.returncode}))
+    return res
+
+
 def resolve_drivers(kenv):
     """Module files (host paths) for GUEST_DRIVERS and their dependencies,
     in load order, from the kernel's own modules.dep (via modprobe)."""
@@ -221,6 +233,17 @@ def build_initramfs(kname, kenv):
         for name, slot, _ in DEVICES:
             f.write(f"{name}=0000:00:{slot}\n")
         f.write(f"KNAME={kname}\n")
+    overlay = os.path.join(TOP, "out", kname, "overlay")
+    if os.path.isdir(overlay):
+        shutil.copytree(overlay, stage, symlinks=True, dirs_exist_ok=True)
+    # Modules installed in the guest's module tree (e.g. by DKMS) are
+    # found by modprobe: give that tree its modules.dep.
+    if os.path.isdir(os.path.join(moddir, "updates")):
+        for f in ("modules.order", "modules.builtin", "modules.builtin.modinfo"):
+            src = os.path.join(kenv["MODDIR"], f)
+            if os.path.exists(src):
+                shutil.copy2(src, moddir)
+        sh(["depmod", "-b", stage, kenv["KVER"]])
     img = os.path.join(TOP, "out", kname, "initramfs.cpio.gz")
     sh(f"cd {shlex.quote(stage)} && find . | cpio -o -H newc --quiet | gzip -1 > {shlex.quote(img)}",
        shell=True)
@@ -468,6 +491,8 @@ def run_kernel(kname, tests, resdir):
     try:
         kenv = provision(kname)
         kbuild(kname)
+        shutil.rmtree(os.path.join(TOP, "out", kname, "overlay"), ignore_errors=True)
+        res.add(setup_hooks(kname))
         initrd = build_initramfs(kname, kenv)
     except (RuntimeError, subprocess.CalledProcessError) as e:
         res.failed += 1
