@@ -5,4 +5,5 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 host_pkgs qemu-system-x86 debootstrap busybox-static kmod cpio gzip xz-utils \
-	zstd python3 iproute2 make gcc libc6-dev util-linux
+	zstd python3 iproute2 make gcc libc6-dev util-linux \
+	dkms sparse linux-headers-cloud-amd64 linux-headers-rt-amd64

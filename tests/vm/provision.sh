@@ -20,7 +20,8 @@ set -euo pipefail
 
 REFRESH_DAYS=${SAC_REFRESH_DAYS:-7}
 # perl: kernel-doc, which W=1 builds run, needs its Pod modules.
-PKGS_CHROOT="linux-image-amd64 linux-headers-amd64 make kmod libc6-dev perl"
+# dkms and the -cloud/-rt headers: the DKMS and build-only checks (setup.d/dkms.sh).
+PKGS_CHROOT="linux-image-amd64 linux-headers-amd64 make kmod libc6-dev perl dkms linux-headers-cloud-amd64 linux-headers-rt-amd64"
 
 # Bump when what a provisioned root must hold changes: every cached kernel
 # made by an older format is then rebuilt.
