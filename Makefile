@@ -37,3 +37,78 @@ run: deps
 # The benchmark: regenerates docs/PERFORMANCE.md, docs/perf/*.png and JSON.
 bench: deps
 	@python3 tests/bench/bench.py
+
+# ---------------------------------------------------------------------------
+# Installation (docs/guide.md). The version comes from ./VERSION only.
+
+VERSION := $(shell cat $(CURDIR)/VERSION)
+KVER ?= $(shell uname -r)
+PREFIX ?= /usr/local
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/iommu-sac
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+MODDIR = $(DESTDIR)/lib/modules/$(KVER)/updates
+DKMS_SRC = $(DESTDIR)/usr/src/iommu-sac-$(VERSION)
+SACCTL = tools/sacctl
+SACCTL_MAN = $(wildcard $(SACCTL)/sacctl.8)
+SACCTL_COMP = $(firstword $(wildcard $(SACCTL)/sacctl.bash-completion $(SACCTL)/bash-completion/sacctl $(SACCTL)/sacctl.bash))
+MODPROBE_CONF = $(DESTDIR)/etc/modprobe.d/iommu-sac.conf
+
+.PHONY: install uninstall dkms-install dkms-uninstall lint
+
+# iommu_sac.ko into /lib/modules/$(KVER)/updates (+ depmod), sacctl, its
+# man page and completion under $(PREFIX), the example configuration (also
+# as /etc/modprobe.d/iommu-sac.conf when there is none: it is all comments).
+install: modules
+	@v=$$(modinfo -F vermagic iommu_sac.ko | cut -d' ' -f1); [ "$$v" = "$(KVER)" ] || \
+		{ echo "iommu_sac.ko is built for $$v, not KVER=$(KVER): make clean, then set KDIR too" >&2; exit 1; }
+	install -D -m 0644 iommu_sac.ko $(MODDIR)/iommu_sac.ko
+	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
+	@if [ -f $(SACCTL)/Makefile ]; then \
+		$(MAKE) -C $(SACCTL) && \
+		install -D -m 0755 $(SACCTL)/sacctl $(DESTDIR)$(SBINDIR)/sacctl; \
+	fi
+	$(if $(SACCTL_MAN),install -D -m 0644 $(SACCTL_MAN) $(DESTDIR)$(MANDIR)/man8/sacctl.8)
+	$(if $(SACCTL_COMP),install -D -m 0644 $(SACCTL_COMP) $(DESTDIR)$(BASHCOMPDIR)/sacctl)
+	install -D -m 0644 etc/modprobe.d/iommu-sac.conf $(DESTDIR)$(DOCDIR)/examples/modprobe.d/iommu-sac.conf
+	install -D -m 0644 etc/modules-load.d/iommu-sac.conf $(DESTDIR)$(DOCDIR)/examples/modules-load.d/iommu-sac.conf
+	[ -e $(MODPROBE_CONF) ] || install -D -m 0644 etc/modprobe.d/iommu-sac.conf $(MODPROBE_CONF)
+
+# The reverse. /etc/modprobe.d/iommu-sac.conf stays when it was edited.
+uninstall:
+	rm -f $(MODDIR)/iommu_sac.ko
+	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
+	rm -f $(DESTDIR)$(SBINDIR)/sacctl $(DESTDIR)$(MANDIR)/man8/sacctl.8 $(DESTDIR)$(BASHCOMPDIR)/sacctl
+	rm -rf $(DESTDIR)$(DOCDIR)
+	@if cmp -s etc/modprobe.d/iommu-sac.conf $(MODPROBE_CONF); then rm -f $(MODPROBE_CONF); \
+	elif [ -e $(MODPROBE_CONF) ]; then echo "keeping $(MODPROBE_CONF) (edited)"; fi
+
+# The module sources to /usr/src/iommu-sac-$(VERSION)/ with the version
+# written into dkms.conf; then (unless DESTDIR is set, as for a package or
+# the test chroots) dkms add, build and install for $(KVER).
+dkms-install:
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)/module $(DKMS_SRC)/debugfs
+	install -m 0644 Kbuild VERSION $(DKMS_SRC)/
+	install -m 0644 $(wildcard module/*.[ch]) $(DKMS_SRC)/module/
+	install -m 0644 $(wildcard debugfs/*.[ch]) $(DKMS_SRC)/debugfs/
+	sed 's/@VERSION@/$(VERSION)/' dkms.conf > $(DKMS_SRC)/dkms.conf
+	@if [ -z "$(DESTDIR)" ]; then \
+		set -e; \
+		dkms status -m iommu-sac -v $(VERSION) | grep -q . && \
+			dkms remove -m iommu-sac -v $(VERSION) --all; \
+		dkms add -m iommu-sac -v $(VERSION); \
+		dkms build -m iommu-sac -v $(VERSION) -k $(KVER); \
+		dkms install -m iommu-sac -v $(VERSION) -k $(KVER); \
+	fi
+
+dkms-uninstall:
+	-[ -n "$(DESTDIR)" ] || dkms remove -m iommu-sac -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+# checkpatch.pl (from Debian's linux-source-6.1, cached outside the tree),
+# sparse (C=2) against 6.1, the tools with -Wall -Wextra -Werror.
+lint:
+	@bash tests/lint/lint.sh

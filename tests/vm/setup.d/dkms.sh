@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# setup.d/dkms.sh KNAME: the DKMS path a user takes, on kernel KNAME, as
+# TAP on stdout (run.py counts it; dkms's own output goes to
+# out/KNAME/dkms.log).
+#
+#   make dkms-install DESTDIR=...   the sources and dkms.conf, version from ./VERSION
+#   dkms add / build -k / install -k   for KNAME's kernel
+#   modinfo of the installed module    version = VERSION, vermagic = KVER
+#   dkms build -k                      against the suite's -cloud-amd64 and
+#                                      -rt-amd64 headers (build only)
+#   dkms remove --all                  leaves nothing behind
+#
+# For a chroot kernel everything runs in that chroot with its own dkms and
+# default trees (serialised by a lock; removed again at the end). For the
+# host kernel (6.1) the host's dkms runs with private --sourcetree,
+# --dkmstree and --installtree, --no-depmod and a private signing key under
+# $SAC_CACHE/dkms/, so the host's /usr/src, /var/lib/dkms and /lib/modules
+# are not touched.
+#
+# The installed module goes, decompressed, to
+# out/KNAME/overlay/lib/modules/KVER/updates/dkms/ (run.py copies the
+# overlay into the guest and runs depmod there, so "modprobe iommu_sac"
+# finds it), with the project's example /etc/modprobe.d/iommu-sac.conf.
+
+set -uo pipefail
+. "$(dirname "$0")/../lib.sh"
+
+name=${1:?usage: dkms.sh KNAME}
+desc=$(kdesc "$name")
+# shellcheck disable=SC1090
+. "$desc" || { echo "not ok 1 - kernel $name is provisioned"; exit 1; }
+
+VERSION=$(cat "$SAC_TOP/VERSION")
+PKG=iommu-sac
+out=$SAC_TOP/out/$name
+overlay=$out/overlay
+logf=$out/dkms.log
+mkdir -p "$out"
+: > "$logf"
+
+n=0
+failed=0
+ok()     { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+skip()   { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+# Show the end of the log as TAP comments after a failure.
+tail_log() { tail -n "${1:-15}" "$logf" | sed 's/^/# /'; }
+
+# step DESC CMD...: run CMD with its output in the log; TAP for the result.
+step() {
+	local d=$1
+	shift
+	echo "### $d: $*" >> "$logf"
+	if "$@" >> "$logf" 2>&1; then
+		ok "$d"
+	else
+		not_ok "$d (exit $?, see $logf)"
+		tail_log
+		return 1
+	fi
+}
+
+if [ "$WHERE" = host ]; then
+	priv=$SAC_CACHE/dkms/$name
+	mkdir -p "$SAC_CACHE/dkms"
+	exec 8> "$priv.lock"
+	flock 8
+	rm -rf "$priv"
+	mkdir -p "$priv/tree" "$priv/install"
+	dest=$priv/root
+	srcdir=$dest/usr/src
+	dkms_tree=$priv/tree
+	install_tree=$priv/install
+	# dkms 3.0.10 reads the signing key's location from the environment
+	# when /etc/dkms/framework.conf does not set it.
+	dk() {
+		mok_signing_key=$priv/mok.key mok_certificate=$priv/mok.pub \
+			dkms --sourcetree "$srcdir" --dkmstree "$dkms_tree" \
+			--installtree "$install_tree" "$@"
+	}
+	dk_install() { dk install --no-depmod "$@"; }
+else
+	dest=$ROOT
+	dkms_tree=$ROOT/var/lib/dkms
+	install_tree=$ROOT/lib/modules
+	dk() { in_root "$ROOT" dkms "$@"; }
+	dk_install() { dk install "$@"; }
+	exec 8> "$SAC_CACHE/dkms-$SUITE.lock"
+	flock 8
+fi
+
+# A previous run that died half way may have left the package registered.
+dk remove -m "$PKG" -v "$VERSION" --all >> "$logf" 2>&1 || true
+rm -rf "$dest/usr/src/$PKG-$VERSION"
+
+step "make dkms-install DESTDIR=$dest (sources to /usr/src/$PKG-$VERSION)" \
+	make -s -C "$SAC_TOP" dkms-install DESTDIR="$dest" || { echo "1..$n"; exit 1; }
+conf=$dest/usr/src/$PKG-$VERSION/dkms.conf
+v=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$conf")
+if [ "$v" = "$VERSION" ]; then
+	ok "dkms.conf PACKAGE_VERSION is VERSION ($v)"
+else
+	not_ok "dkms.conf PACKAGE_VERSION is VERSION (expected '$VERSION', saw '$v')"
+fi
+if grep -Eq '^[^#]*(\$\(|`|;|&&|\|\|)' "$conf"; then
+	not_ok "dkms.conf is declarative (no shell logic)"
+else
+	ok "dkms.conf is declarative (no shell logic)"
+fi
+
+dkver=$(dk --version 2>/dev/null | head -n1)
+echo "# $dkver, kernel $KVER ($WHERE)"
+installed=
+if step "dkms add ($dkver)" dk add -m "$PKG" -v "$VERSION" &&
+   step "dkms build -k $KVER" dk build -m "$PKG" -v "$VERSION" -k "$KVER" &&
+   step "dkms install -k $KVER" dk_install -m "$PKG" -v "$VERSION" -k "$KVER"; then
+	installed=yes
+fi
+
+# What dkms installed, where a user's modprobe finds it.
+mod=
+if [ -n "$installed" ]; then
+	mod=$(find "$install_tree/$KVER/updates/dkms" -maxdepth 1 -name 'iommu_sac.ko*' 2>/dev/null | head -n1)
+	if [ -n "$mod" ]; then
+		ok "installed as ${mod#"${dest%/}"}"
+	else
+		not_ok "installed module in $install_tree/$KVER/updates/dkms"
+	fi
+	st=$(dk status -m "$PKG" -v "$VERSION" -k "$KVER" 2>/dev/null)
+	case $st in
+	*": installed"*) ok "dkms status: $st" ;;
+	*) not_ok "dkms status says installed (saw '$st')" ;;
+	esac
+fi
+if [ -n "$mod" ]; then
+	guestdir=$overlay/lib/modules/$KVER/updates/dkms
+	mkdir -p "$guestdir"
+	case $mod in
+	*.xz)  xz -dc "$mod" > "$guestdir/iommu_sac.ko" ;;
+	*.zst) zstd -q -dc "$mod" > "$guestdir/iommu_sac.ko" ;;
+	*.gz)  gzip -dc "$mod" > "$guestdir/iommu_sac.ko" ;;
+	*)     cp "$mod" "$guestdir/iommu_sac.ko" ;;
+	esac
+	mv=$(modinfo -F version "$guestdir/iommu_sac.ko")
+	if [ "$mv" = "$VERSION" ]; then
+		ok "modinfo version is VERSION ($mv)"
+	else
+		not_ok "modinfo version is VERSION (expected '$VERSION', saw '$mv')"
+	fi
+	vm=$(modinfo -F vermagic "$guestdir/iommu_sac.ko" | cut -d' ' -f1)
+	if [ "$vm" = "$KVER" ]; then
+		ok "vermagic is $KVER"
+	else
+		not_ok "vermagic is $KVER (saw '$vm')"
+	fi
+	if modinfo -F signer "$guestdir/iommu_sac.ko" | grep -q .; then
+		echo "# signed by dkms: $(modinfo -F signer "$guestdir/iommu_sac.ko")"
+	fi
+	mkdir -p "$overlay/etc/modprobe.d"
+	cp "$SAC_TOP/etc/modprobe.d/iommu-sac.conf" "$overlay/etc/modprobe.d/"
+fi
+
+# Build-only checks against the suite's other flavours.
+base=${KVER%-amd64}
+for fl in cloud rt; do
+	fk=$base-$fl-amd64
+	if [ ! -e "$install_tree/$fk/build/Makefile" ]; then
+		not_ok "dkms build -k $fk (headers not installed: linux-headers-$fl-amd64)"
+		continue
+	fi
+	if step "dkms build -k $fk (build only)" dk build -m "$PKG" -v "$VERSION" -k "$fk"; then
+		ko=$(find "$dkms_tree/$PKG/$VERSION/$fk" -name 'iommu_sac.ko*' | head -n1)
+		case $ko in
+		*.xz) vm=$(xz -dc "$ko" > "$out/flavour.ko" && modinfo -F vermagic "$out/flavour.ko") ;;
+		*.zst) vm=$(zstd -q -dc "$ko" > "$out/flavour.ko" && modinfo -F vermagic "$out/flavour.ko") ;;
+		*) vm=$(modinfo -F vermagic "$ko") ;;
+		esac
+		rm -f "$out/flavour.ko"
+		vm=${vm%% *}
+		if [ "$vm" = "$fk" ]; then
+			ok "$fl flavour module has vermagic $fk"
+		else
+			not_ok "$fl flavour module has vermagic $fk (saw '$vm')"
+		fi
+	fi
+done
+
+step "dkms remove --all" dk remove -m "$PKG" -v "$VERSION" --all
+left=$(find "$install_tree"/*/updates/dkms -name 'iommu_sac.ko*' 2>/dev/null)
+if [ -z "$left" ]; then
+	ok "nothing left in the module trees after dkms remove"
+else
+	not_ok "nothing left in the module trees after dkms remove (found: $left)"
+fi
+rm -rf "$dest/usr/src/$PKG-$VERSION"
+[ "$WHERE" = host ] && rm -rf "$priv"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
