@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sacctl: shared declarations.
+ *
+ * One file per job: sacctl.c (operations table, usage text, options, error
+ * reporting), sacfs.c (the module's debugfs files), resolve.c (DEV names to
+ * device names), cmds.c (the debugfs subcommands), json.c and prom.c (the
+ * two writers), trace.c (ftrace recording and summary).
+ *
+ * Every command returns one of the SACCTL_E* exit codes; a failing command
+ * reports its error once, through sacctl_err(), which writes to stderr or,
+ * with --json, a JSON object to stdout.
+ */
+#ifndef SACCTL_H
+#define SACCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "json.h"
+
+/* Copy src into dst[size], truncating; true if it fit. */
+static inline bool sac_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t len = 0;
+
+	while (src[len] && len + 1 < size) {
+		dst[len] = src[len];
+		len++;
+	}
+	if (size)
+		dst[len] = '\0';
+	return !src[len];
+}
+
+/* Exit codes: documented in sacctl.8, EXIT STATUS. */
+enum {
+	SACCTL_OK		= 0,
+	SACCTL_EFAIL		= 1,	/* any other failure */
+	SACCTL_EUSAGE		= 2,	/* bad usage */
+	SACCTL_ENOTROOT		= 3,	/* not root */
+	SACCTL_ENODEBUGFS	= 4,	/* debugfs (or tracefs) not mounted */
+	SACCTL_ENOMODULE	= 5,	/* iommu_sac not loaded */
+	SACCTL_ELOCKDOWN	= 6,	/* kernel lockdown denies debugfs */
+	SACCTL_ENODEV		= 7,	/* unknown device */
+	SACCTL_ENOPOLICY	= 8,	/* unknown policy */
+};
+
+#define SAC_NAME_MAX	64	/* a device name (dev_name()) */
+#define SAC_VAL_MAX	128
+#define SAC_KV_MAX	64
+#define SAC_LAT_MAX	64
+
+/* Global options, set before a command runs. */
+struct sacctl_opts {
+	bool json;
+	bool pretty;
+};
+
+extern struct sacctl_opts sacctl_opts;
+extern json_writer_t *jw;	/* non-NULL with --json */
+
+int sacctl_err(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sacctl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print usage of one command (NULL: the tool) to f. */
+void sacctl_usage(FILE *f, const char *cmd);
+/* getopt_long over a command's argv, with -h and -j/-p added. */
+int sacctl_getopt(int argc, char **argv, const char *shortopts,
+		  const void *longopts, const char *cmd, int *code);
+
+/* sacfs.c: "key value" files */
+struct sac_kv {
+	char key[SAC_NAME_MAX];
+	char val[SAC_VAL_MAX];
+};
+
+struct sac_kvs {
+	int n;
+	struct sac_kv kv[SAC_KV_MAX];
+};
+
+struct sac_lat {
+	uint64_t lo, hi, count;
+};
+
+struct sac_dev {
+	char name[SAC_NAME_MAX];
+	char policy[SAC_NAME_MAX];
+	struct sac_kvs state;
+	struct sac_kvs stats;
+	int nlat;
+	struct sac_lat lat[SAC_LAT_MAX];
+};
+
+const char *sacfs_debugfs_root(void);
+const char *sacfs_sysfs_root(void);
+/* Checks root, debugfs and module; returns SACCTL_OK or reports an error. */
+int sacfs_check(void);
+int sacfs_read_kvs(const char *rel, struct sac_kvs *kvs);
+int sacfs_read_line(const char *rel, char *buf, size_t size);
+int sacfs_write(const char *rel, const char *val, const char *what);
+const char *kvs_get(const struct sac_kvs *kvs, const char *key);
+uint64_t kvs_u64(const struct sac_kvs *kvs, const char *key);
+bool sacfs_dev_exists(const char *name);
+int sacfs_read_dev(const char *name, struct sac_dev *d);
+/* Sorted device names; *names is freed by the caller. */
+int sacfs_list_devs(char (**names)[SAC_NAME_MAX], int *n);
+/* errno of a failed debugfs access to an exit code, with a message. */
+int sacfs_errno(int err, const char *path, const char *what);
+
+/* resolve.c */
+bool sac_parse_pci(const char *s, char *out, size_t size);
+/* DEV (address, short address, interface, block device) to a PCI name. */
+int sac_resolve(const char *dev, char *out, size_t size, char *why,
+		size_t why_size);
+/* The device's driver from sysfs, or "-". */
+void sac_driver(const char *name, char *out, size_t size);
+bool sac_policy_valid(const char *s, bool allow_default);
+extern const char *const sac_policies[];
+
+/* cmds.c */
+int cmd_status(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_set(int argc, char **argv);
+int cmd_default(int argc, char **argv);
+int cmd_rearm(int argc, char **argv);
+int cmd_reset(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+
+/* trace.c */
+int cmd_trace(int argc, char **argv);
+
+#endif /* SACCTL_H */
