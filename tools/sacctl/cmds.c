@@ -627,11 +627,11 @@ static void stats_prom(const struct sac_kvs *g, const char *version,
 			    !strcmp(kvs_get(&s->devs[i].state, "state") ?: "",
 				    "dac"));
 	}
-	prom_family(stdout, "iommu_sac_device_dma_limit_bits", "gauge",
-		    "Bits of the device's DMA limit (0: no mask).");
+	prom_family(stdout, "iommu_sac_device_dma_address_width", "gauge",
+		    "Width in bits of the device's DMA limit (0: no mask).");
 	for (i = 0; i < s->n; i++) {
 		l[0] = (struct prom_label){ "device", s->devs[i].name };
-		prom_sample(stdout, "iommu_sac_device_dma_limit_bits", l, 1,
+		prom_sample(stdout, "iommu_sac_device_dma_address_width", l, 1,
 			    kvs_u64(&s->devs[i].state, "dma_limit_bits"));
 	}
 	prom_family(stdout, "iommu_sac_device_last_switch_boottime_seconds",

@@ -75,9 +75,33 @@ static void jsonw_sep(json_writer_t *self)
 	self->first[self->depth] = false;
 }
 
+/* Length of the well-formed UTF-8 sequence at p, 0 if it is not one. */
+static int utf8_len(const unsigned char *p)
+{
+	int n, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	/* Overlong 3/4-byte forms, surrogates and beyond U+10FFFF. */
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+		return 0;
+	return n;
+}
+
 static void jsonw_puts(json_writer_t *self, const char *s)
 {
 	const unsigned char *p;
+	int n;
 
 	fputc('"', self->out);
 	for (p = (const unsigned char *)s; *p; p++) {
@@ -98,13 +122,20 @@ static void jsonw_puts(json_writer_t *self, const char *s)
 			fputs("\\r", self->out);
 			break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
+			if (*p < 0x20 || *p == 0x7f) {
 				fprintf(self->out, "\\u%04x", *p);
-			else if (*p >= 0x80)
-				/* Not UTF-8 we can vouch for: keep it valid. */
-				fprintf(self->out, "\\u%04x", *p);
-			else
+			} else if (*p >= 0x80) {
+				n = utf8_len(p);
+				if (n) {
+					fwrite(p, 1, n, self->out);
+					p += n - 1;
+				} else {
+					/* Not UTF-8: keep the document valid. */
+					fputs("\\ufffd", self->out);
+				}
+			} else {
 				fputc(*p, self->out);
+			}
 		}
 	}
 	fputc('"', self->out);

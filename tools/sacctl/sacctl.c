@@ -198,7 +198,7 @@ int sacctl_getopt(int argc, char **argv, const char *shortopts,
 		all[n++] = *own;
 	memcpy(&all[n], common, sizeof(common));
 	memset(&all[n + 3], 0, sizeof(all[0]));
-	snprintf(so, sizeof(so), "+:%shjp", shortopts);
+	snprintf(so, sizeof(so), ":%shjp", shortopts);
 
 	for (;;) {
 		c = getopt_long(argc, argv, so, all, NULL);
