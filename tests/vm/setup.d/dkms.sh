@@ -22,7 +22,8 @@
 # The installed module goes, decompressed, to
 # out/KNAME/overlay/lib/modules/KVER/updates/dkms/ (run.py copies the
 # overlay into the guest and runs depmod there, so "modprobe iommu_sac"
-# finds it), with the project's example /etc/modprobe.d/iommu-sac.conf.
+# finds it), with the project's example /etc/modprobe.d/iommu-sac.conf
+# and the expected version in /etc/sac/version (tests/guest/dkms.sh).
 
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -68,7 +69,7 @@ if [ "$WHERE" = host ]; then
 	exec 8> "$priv.lock"
 	flock 8
 	rm -rf "$priv"
-	mkdir -p "$priv/tree" "$priv/install"
+	mkdir -p "$priv/tree" "$priv/install/$KVER"
 	dest=$priv/root
 	srcdir=$dest/usr/src
 	dkms_tree=$priv/tree
@@ -158,15 +159,16 @@ if [ -n "$mod" ]; then
 	if modinfo -F signer "$guestdir/iommu_sac.ko" | grep -q .; then
 		echo "# signed by dkms: $(modinfo -F signer "$guestdir/iommu_sac.ko")"
 	fi
-	mkdir -p "$overlay/etc/modprobe.d"
+	mkdir -p "$overlay/etc/modprobe.d" "$overlay/etc/sac"
 	cp "$SAC_TOP/etc/modprobe.d/iommu-sac.conf" "$overlay/etc/modprobe.d/"
+	echo "$VERSION" > "$overlay/etc/sac/version"
 fi
 
 # Build-only checks against the suite's other flavours.
 base=${KVER%-amd64}
 for fl in cloud rt; do
 	fk=$base-$fl-amd64
-	if [ ! -e "$install_tree/$fk/build/Makefile" ]; then
+	if [ ! -e "${ROOT%/}/lib/modules/$fk/build/Makefile" ]; then
 		not_ok "dkms build -k $fk (headers not installed: linux-headers-$fl-amd64)"
 		continue
 	fi
