@@ -7,3 +7,7 @@ set -euo pipefail
 host_pkgs qemu-system-x86 debootstrap busybox-static kmod cpio gzip xz-utils \
 	zstd python3 iproute2 make gcc libc6-dev util-linux \
 	dkms sparse linux-headers-cloud-amd64 linux-headers-rt-amd64
+# tools/sacctl: build (libtracefs/libtraceevent/libtracecmd), trace-cmd for
+# the guest, and the checkers of make -C tools/sacctl check
+host_pkgs pkg-config libtracefs-dev libtraceevent-dev libtracecmd-dev \
+	trace-cmd prometheus jq

@@ -1,0 +1,82 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# sacctl trace: recorded live through libtracefs over a workload with a
+# known number of allocations (a map/unmap loop, a fill that switches the
+# device to DAC), stopped with SIGINT, leaving the tracing state as found;
+# and Debian's trace-cmd recording -e iommu_sac, read back by
+# sacctl trace -i with the same count.
+# timeout: 300
+. ./lib.sh
+
+command -v sacctl >/dev/null || skip_all "sacctl not built (make -C tools/sacctl)"
+check "iommu_sac.ko loads" load_sac iommu_sac
+check "sac_edu.ko loads" load_sac sac_edu
+TR=/sys/kernel/tracing
+[ -d "$TR/events/iommu_sac" ] || TR=/sys/kernel/debug/tracing
+D=/sys/kernel/debug/iommu_sac
+E=/sys/kernel/debug/sac_edu/$EDU
+jnum() { grep -o "\"$1\":[0-9.e+-]*" | cut -d: -f2; }
+tstate() {
+	echo "on=$(cat $TR/tracing_on) ev=$(cat $TR/events/iommu_sac/enable)" \
+		"inst=$(ls $TR/instances | tr '\n' ,)"
+}
+
+sacctl set "$EDU" auto >/dev/null
+sacctl rearm "$EDU" >/dev/null
+before=$(tstate)
+sacctl -j trace "$EDU" > /tmp/trace.json 2> /tmp/trace.err &
+tpid=$!
+i=0
+while [ $i -lt 100 ] && ! grep -q 1 $TR/instances/sacctl-$tpid/events/iommu_sac/enable 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "trace enabled the events in its own instance" \
+	grep -q 1 "$TR/instances/sacctl-$tpid/events/iommu_sac/enable"
+echo "1000 4096" > "$E/maploop"
+echo "2200 512" > "$E/fill" 2>/dev/null
+echo all > "$E/release"
+sleep 0.5
+kill -INT $tpid
+wait $tpid
+check_eq "trace stops on SIGINT with exit 0" 0 "$?"
+check_eq "tracing state restored, instance removed" "$before" "$(tstate)"
+diag "$(cat /tmp/trace.err)"
+check_eq "trace: EDU allocations (1000 maploop + 2200 fill)" 3200 \
+	"$(jnum allocs < /tmp/trace.json)"
+check_eq "trace: no events lost" 0 "$(jnum lost < /tmp/trace.json)"
+check_eq "trace: one switch of a 2 MiB allocation" 2097152 \
+	"$(jnum size < /tmp/trace.json)"
+check "trace: switch caused by alloc" grep -q '"by":"alloc"' /tmp/trace.json
+check "trace: latency percentiles" sh -c \
+	"[ \$(jnum p50 < /tmp/trace.json) -gt 0 ] && [ \$(jnum max < /tmp/trace.json) -ge \$(jnum p99 < /tmp/trace.json) ]"
+check_eq "trace: histogram counts sum to the allocations" 3200 \
+	"$(grep -o '"histogram":\[[^]]*\]' /tmp/trace.json | jnum count | awk '{ s += $1 } END { print s + 0 }')"
+sacctl rearm "$EDU" >/dev/null
+sacctl set "$EDU" default >/dev/null
+
+# A bounded recording, text output.
+sacctl trace -d 1 "$EDU" > /tmp/trace.txt 2>&1
+check_eq "trace -d 1 exits 0" 0 "$?"
+check "trace -d 1 summary line" grep -q '^iommu_sac events from live, ' /tmp/trace.txt
+
+# trace-cmd records, sacctl reads the file.
+if command -v trace-cmd >/dev/null; then
+	cd /tmp
+	trace-cmd record -q -e iommu_sac -o /tmp/trace.dat \
+		sh -c "echo '1000 4096' > $E/maploop" > /tmp/tc.log 2>&1
+	check_eq "trace-cmd record -e iommu_sac" 0 "$?"
+	cd - >/dev/null
+	sacctl trace -i /tmp/trace.dat "$EDU" > /tmp/trace.txt 2>&1
+	check_eq "sacctl trace -i exits 0" 0 "$?"
+	check "sacctl trace -i: EDU 1000 allocations" \
+		grep -q "^$EDU: 1000 allocations" /tmp/trace.txt
+	sacctl -j trace -i /tmp/trace.dat > /tmp/trace.json
+	check_eq "sacctl trace -i --json: EDU allocations" 1000 \
+		"$(grep -o "\"device\":\"$EDU\",\"allocs\":[0-9]*" /tmp/trace.json | jnum allocs)"
+	[ -s /tmp/trace.txt ] && diag "$(head -n 3 /tmp/trace.txt)"
+else
+	skip "trace-cmd records, sacctl reads" "trace-cmd not in the guest"
+fi
+rm -f /tmp/trace.json /tmp/trace.err /tmp/trace.txt /tmp/trace.dat /tmp/tc.log
+done_testing
