@@ -48,8 +48,11 @@ check_eq "trace: no events lost" 0 "$(jnum lost < /tmp/trace.json)"
 check_eq "trace: one switch of a 2 MiB allocation" 2097152 \
 	"$(jnum size < /tmp/trace.json)"
 check "trace: switch caused by alloc" grep -q '"by":"alloc"' /tmp/trace.json
-check "trace: latency percentiles" sh -c \
-	"[ \$(jnum p50 < /tmp/trace.json) -gt 0 ] && [ \$(jnum max < /tmp/trace.json) -ge \$(jnum p99 < /tmp/trace.json) ]"
+p50=$(jnum p50 < /tmp/trace.json) p90=$(jnum p90 < /tmp/trace.json)
+p99=$(jnum p99 < /tmp/trace.json) max=$(jnum max < /tmp/trace.json)
+check "trace: latency 0 < p50 <= p90 <= p99 <= max ($p50 $p90 $p99 $max)" \
+	sh -c '[ "$1" -gt 0 ] && [ "$1" -le "$2" ] && [ "$2" -le "$3" ] && [ "$3" -le "$4" ]' \
+	_ "${p50:-0}" "${p90:-0}" "${p99:-0}" "${max:-0}"
 check_eq "trace: histogram counts sum to the allocations" 3200 \
 	"$(grep -o '"histogram":\[[^]]*\]' /tmp/trace.json | jnum count | awk '{ s += $1 } END { print s + 0 }')"
 sacctl rearm "$EDU" >/dev/null
