@@ -577,7 +577,7 @@ static const struct {
 	  "Allocations left to the kernel's own function." },
 };
 
-#define PROM_NR_COUNTERS (sizeof(prom_counters) / sizeof(prom_counters[0]))
+#define PROM_NR_COUNTERS ARRAY_SIZE(prom_counters)
 
 static void stats_prom(const struct sac_kvs *g, const char *version,
 		       const struct dev_set *s)

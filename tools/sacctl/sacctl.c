@@ -79,7 +79,7 @@ static const struct sacctl_op sacctl_ops[] = {
 	  "  DEV limits the summary to those devices.\n" },
 };
 
-#define SACCTL_NR_OPS	(sizeof(sacctl_ops) / sizeof(sacctl_ops[0]))
+#define SACCTL_NR_OPS	ARRAY_SIZE(sacctl_ops)
 
 static const char sacctl_global_help[] =
 	"Global options:\n"

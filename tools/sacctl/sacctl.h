@@ -20,6 +20,13 @@
 
 #include "json.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+#ifndef __printf
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+#endif
+
 /* Copy src into dst[size], truncating; true if it fit. */
 static inline bool sac_strlcpy(char *dst, const char *src, size_t size)
 {
@@ -61,9 +68,8 @@ struct sacctl_opts {
 extern struct sacctl_opts sacctl_opts;
 extern json_writer_t *jw;	/* non-NULL with --json */
 
-int sacctl_err(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void sacctl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__printf(2, 3) int sacctl_err(int code, const char *fmt, ...);
+__printf(1, 2) void sacctl_warn(const char *fmt, ...);
 /* Print usage of one command (NULL: the tool) to f. */
 void sacctl_usage(FILE *f, const char *cmd);
 /* getopt_long over a command's argv, with -h and -j/-p added. */

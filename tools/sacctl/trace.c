@@ -67,7 +67,7 @@ static const char *const trace_causes[] = {
 
 static const char *cause_name(int by)
 {
-	if (by >= 0 && by < (int)(sizeof(trace_causes) / sizeof(trace_causes[0])))
+	if (by >= 0 && by < (int)ARRAY_SIZE(trace_causes))
 		return trace_causes[by];
 	return "?";
 }
