@@ -39,10 +39,12 @@ if [ "$WHERE" = host ]; then
 			die "$name: module build failed in $t"
 	done
 else
-	# Copy the tree (without build products) into the chroot.
-	src=/build/iommu-sac
-	rm -rf "$ROOT$src"
-	mkdir -p "$ROOT$src"
+	# Copy the tree (without build products) into a build folder of its
+	# own in the chroot: several builds for one kernel may run at once.
+	mkdir -p "$ROOT/build"
+	src=$(mktemp -d "$ROOT/build/iommu-sac.XXXXXX")
+	src=${src#"$ROOT"}
+	trap 'rm -rf "${ROOT:?}$src"' EXIT
 	tar -C "$SAC_TOP" --exclude=./out --exclude=./results --exclude=./.git \
 		--exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' -cf - . |
 		tar -C "$ROOT$src" -xf -
