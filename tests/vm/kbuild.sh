@@ -42,9 +42,9 @@ else
 	# Copy the tree (without build products) into a build folder of its
 	# own in the chroot: several builds for one kernel may run at once.
 	mkdir -p "$ROOT/build"
-	src=$(mktemp -d "$ROOT/build/iommu-sac.XXXXXX")
-	src=${src#"$ROOT"}
-	trap 'rm -rf "${ROOT:?}$src"' EXIT
+	tmp=$(mktemp -d "$ROOT/build/iommu-sac.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
+	src=${tmp#"$ROOT"}
 	tar -C "$SAC_TOP" --exclude=./out --exclude=./results --exclude=./.git \
 		--exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' -cf - . |
 		tar -C "$ROOT$src" -xf -
