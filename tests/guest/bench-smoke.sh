@@ -1,0 +1,106 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Smoke test of the benchmark (tests/bench, make bench): every scenario of
+# sac_bench.ko runs for a moment on the edu devices, its output is
+# well-formed and its counts add up. No timing thresholds. Nothing is left
+# behind: fills stay far from exhausting the 32-bit IOVA space (so no device
+# switches to DAC), every held mapping is released, the modules unloaded.
+# timeout: 120
+. ./lib.sh
+
+B=/sys/kernel/debug/sac_bench
+S=/sys/kernel/debug/iommu_sac
+
+check "sac_bench.ko loads" load_sac sac_bench
+[ -d $B ] || { not_ok "sac_bench debugfs directory"; done_testing; }
+n=$(wc -l < $B/devices)
+check "sac_bench found the edu devices ($n)" [ "$n" -ge 1 ]
+
+for bad in "bogus" "steady size=100 ops=10" "steady size=4096 ops=10 nope=1" \
+	"steady size=4096 ops=10 devs=999" "probe dev=0 size=4096 ops=10" "fill dev=0 size=4096 frac=1001"; do
+	if echo "$bad" > $B/run 2>/dev/null; then
+		not_ok "'$bad' is refused"
+	else
+		ok "'$bad' is refused"
+	fi
+done
+
+# timed_ok DESC: the last run's result is well-formed and adds up.
+timed_ok() {
+	local f=/tmp/bench.res ops errors timed hc hs mn md p99 mx mean a4
+	cat $B/run > $f
+	ops=$(kv $f ops); errors=$(kv $f errors); timed=$(kv $f timed)
+	hc=$(kv $f hist_count); mn=$(kv $f min_ns); md=$(kv $f median_ns)
+	p99=$(kv $f p99_ns); mx=$(kv $f max_ns); mean=$(kv $f mean_ns); a4=$(kv $f above4g)
+	hs=$(awk '{ s += $3 } END { print s + 0 }' $B/hist)
+	if [ "$(kv $f done)" = 1 ] && [ -n "$ops" ] && [ "$((timed + errors))" -eq "$ops" ] &&
+	   [ "$hc" -eq "$timed" ] && [ "$hs" -eq "$hc" ] && [ "$a4" -le "$timed" ] &&
+	   [ "$mn" -le "$md" ] && [ "$md" -le "$p99" ] && [ "$p99" -le "$mx" ] &&
+	   [ "$mn" -le "$mean" ] && [ "$mean" -le "$mx" ] &&
+	   awk 'NF != 3 || $1 >= $2 || $3 < 1 { exit 1 }' $B/hist; then
+		ok "$1 (ops $ops, mean $mean ns, median $md, p99 $p99, max $mx)"
+	else
+		not_ok "$1: counts do not add up: $(tr '\n' ' ' < $f)"
+	fi
+}
+
+run() { echo "$1" > $B/run; }
+
+check "steady 4 KiB runs" run "steady size=4096 ops=2000 devs=1 warmup=100"
+timed_ok "steady 4 KiB"
+check "steady 64 KiB runs" run "steady size=65536 ops=1000 devs=1"
+timed_ok "steady 64 KiB"
+check "scale over $n devices runs" run "steady size=4096 ops=1000 devs=$n"
+timed_ok "scale over $n devices"
+check_eq "scale reports its device count" "$n" "$(kv $B/run ndevs)"
+check "steady with an empty ftrace callback on iommu_dma_alloc_iova runs" \
+	run "steady size=4096 ops=500 devs=1 ftrace=1"
+timed_ok "steady with the ftrace floor"
+check "clock runs" run "clock ops=1000"
+check "clock reports local_clock and ktime_get_ns costs" \
+	sh -c "[ \$(awk '\$1 == \"local_clock_ns\" || \$1 == \"ktime_get_ns_ns\"' $B/run | wc -l) -eq 2 ]"
+
+# Exhaustion plumbing (capped: the 32-bit space is not exhausted here).
+fill() { run "fill dev=0 size=65536 frac=500 seed=7 max=2000"; }
+check "fill holds mappings" fill
+filled=$(kv $B/run filled); released=$(kv $B/run released); held=$(kv $B/run held)
+check_eq "fill: filled = released + held" "$filled" "$((released + held))"
+check_eq "fill stopped at max" 2000 "$filled"
+check_eq "fill kept every mapping below 4 GiB (32-bit mask)" 0 "$(kv $B/run fill_above4g)"
+check "a second fill while one is held is refused" sh -c "! echo 'fill dev=0 size=4096' > $B/run 2>/dev/null"
+check "probe (flip) runs" run "probe dev=0 size=16384 ops=300"
+timed_ok "probe flip"
+check "probe with churn runs" run "probe dev=0 size=16384 ops=50 churn=8 seed=3"
+timed_ok "probe with churn"
+check_eq "churn counted every remap" 400 "$(kv $B/run churn)"
+check_eq "churn keeps the held count" "$held" "$(kv $B/run held)"
+check "release runs" run release
+check_eq "release dropped every held mapping" "$held" "$(kv $B/run released)"
+fill
+check_eq "the seeded release is repeatable" "$released" "$(kv $B/run released)"
+run release
+
+# With iommu_sac: the hook serves every allocation; load/unload mid-loop.
+if [ -e /lib/sac/iommu_sac.ko ]; then
+	check "iommu_sac.ko loads" load_sac iommu_sac
+	echo auto > $S/default_policy
+	a0=$(kv $S/stats allocs)
+	check "steady under iommu_sac runs" run "steady size=4096 ops=1000 devs=1 warmup=100"
+	timed_ok "steady under iommu_sac"
+	check_eq "iommu_sac served every allocation (ops + warm-up)" 1100 "$(( $(kv $S/stats allocs) - a0 ))"
+	check "iommu_sac.ko unloads" unload_sac iommu_sac
+	echo "steady size=4096 ops=20000 devs=1" > $B/run &
+	pid=$!
+	cycles=0
+	while kill -0 $pid 2>/dev/null && [ $cycles -lt 20 ]; do
+		insmod /lib/sac/iommu_sac.ko && rmmod iommu_sac && cycles=$((cycles + 1))
+	done
+	check "steady loop survives load/unload ($cycles cycles)" wait $pid
+	timed_ok "steady during load/unload"
+	unload_sac iommu_sac
+else
+	skip "iommu_sac scenarios" "iommu_sac.ko not built"
+fi
+
+check "sac_bench.ko unloads" unload_sac sac_bench
+done_testing
