@@ -43,10 +43,10 @@ MAIN_CONFIGS = "vanilla kernel auto sac dac"
 FULL = dict(STEADY_SIZES="4096 16384 65536", STEADY_OPS=10000, WARMUP=1000,
             SCALE_DEVS="1 8 32", SCALE_SIZE=4096, SCALE_OPS=10000,
             FILL_SIZE=4096, FILL_FRAC=250, FILL_MAX=0, SEED=1,
-            FLIP_SIZE=65536, PROBE_OPS=1000, CHURN=4608, CHURN_OPS=30,
-            LU_OPS=300000, LU_CONFIG="auto")
+            FLIP_SIZE=65536, PROBE_OPS=1000, CHURN=8192, CHURN_OPS=20,
+            LU_OPS=1500000, LU_CONFIG="auto")
 QUICK = dict(FULL, STEADY_SIZES="4096 65536", STEADY_OPS=5000, WARMUP=500,
-             SCALE_OPS=5000, PROBE_OPS=300, CHURN_OPS=10, LU_OPS=100000)
+             SCALE_OPS=5000, PROBE_OPS=300, CHURN_OPS=5, LU_OPS=500000)
 
 _print_lock = threading.Lock()
 
@@ -263,7 +263,7 @@ def main():
     qv = subprocess.run(["qemu-system-x86_64", "--version"], stdout=subprocess.PIPE,
                         text=True).stdout.splitlines()[0]
     data = dict(
-        meta=dict(command=cmdline, date=datetime.datetime.now().isoformat(timespec="seconds"),
+        meta=dict(command=cmdline, icount=QEMU_ICOUNT, smp=QEMU_SMP or "2", cpu=QEMU_CPU or "max", date=datetime.datetime.now().isoformat(timespec="seconds"),
                   qemu=qv, params=params, kernels=kernels, edu_devices=EDU_TOTAL,
                   git=subprocess.run(["git", "-C", TOP, "describe", "--always", "--dirty"],
                                      stdout=subprocess.PIPE, text=True).stdout.strip(),

@@ -33,9 +33,9 @@ FILL_MAX=0
 SEED=1
 FLIP_SIZE=65536
 PROBE_OPS=2000
-CHURN=4608
+CHURN=8192
 CHURN_OPS=30
-LU_OPS=100000
+LU_OPS=1500000
 LU_CONFIG=auto
 PHASES="A B C"
 [ -r /etc/sac/bench.conf ] && . /etc/sac/bench.conf
@@ -161,10 +161,13 @@ bench_main() {
 		for c in $CONFIGS; do use_config "$c" && phase_a "$c"; done ;;
 	esac
 	case " $PHASES " in *" B "*)
-		i=0
+		# One fresh device per config, from the end of the root bus
+		# (each its own IOMMU group, hence its own IOVA space).
+		set -- $(awk '$2 ~ /^0000:00:/ { print $1 }' $B/devices | sort -rn)
 		for c in $CONFIGS; do
-			use_config "$c" && phase_b "$c" $((n - 1 - i))
-			i=$((i + 1))
+			[ $# -gt 0 ] || { bench_fail "no fresh root-bus edu device for $c"; break; }
+			use_config "$c" && phase_b "$c" "$1"
+			shift
 		done ;;
 	esac
 	case " $PHASES " in *" C "*) phase_c ;; esac

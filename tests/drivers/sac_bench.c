@@ -30,8 +30,8 @@
  *   probe dev=I size=S ops=N [churn=C] [seed=X]
  *        N timed ops of map+unmap of S bytes on the filled device I
  *        (64-bit DMA mask); with churn=C, before every op (untimed)
- *        release C random held mappings and map C new ones of the fill
- *        size (traffic at the old size goes on)
+ *        release up to C random held mappings, then map as many anew at
+ *        the fill size (traffic at the old size goes on, in bursts)
  *   release
  *        unmap everything fill holds
  *   clock ops=N
@@ -99,11 +99,13 @@ struct bench_res {
 	u64 map_ns;		/* sum of the map halves */
 	u64 loop_ns;		/* wall time of the whole timed loop */
 	u64 last_end, max_gap_ns; /* longest time between two timed ops */
+	u64 first_ns;		/* the first timed op (a switch or a tree walk) */
 	u64 churn;		/* mappings churned (released + remapped) */
 	/* fill */
 	u64 filled, released, held, fill_ns, fill_above4g;
 	u64 lowest, highest;
 	int done;
+	int min_ns_set;		/* first_ns is set */
 };
 
 static struct dentry *bench_root;
@@ -121,6 +123,7 @@ static int held_dev = -1;
 static size_t held_size;
 static dma_addr_t *held;
 static unsigned long nr_held;
+static unsigned long *churn_idx;	/* BENCH_MAX_CHURN */
 
 static unsigned int hist_index(u64 ns)
 {
@@ -189,6 +192,10 @@ static void res_op(u64 t0, u64 t1, u64 t2, dma_addr_t iova, size_t size)
 	if (res.last_end && t0 - res.last_end > res.max_gap_ns)
 		res.max_gap_ns = t0 - res.last_end;
 	res.last_end = t2;
+	if (!res.min_ns_set) {
+		res.first_ns = ns;
+		res.min_ns_set = 1;
+	}
 	res.sum_ns += ns;
 	res.map_ns += t1 - t0;
 	if (ns < res.min_ns)
@@ -460,7 +467,7 @@ static int bench_probe(struct bench_args *a)
 	struct device *dev;
 	struct bench_mask mask;
 	struct rnd_state rnd;
-	unsigned long i, c;
+	unsigned long i, c, j, nchurn = 0, churn_failed = 0;
 	u64 t;
 	int ret;
 
@@ -476,22 +483,29 @@ static int bench_probe(struct bench_args *a)
 	prandom_seed_state(&rnd, a->seed);
 	t = ktime_get_ns();
 	for (i = 0; i < a->ops; i++) {
-		/* Traffic at the fill size: release C held, then map C anew. */
-		for (c = 0; c < a->churn; c++) {
+		/*
+		 * Traffic at the fill size, in a burst: release C random held
+		 * mappings, then map C anew (a burst larger than the IOVA
+		 * caches reaches the rbtree, as frees on other CPUs do).
+		 */
+		for (c = 0; c < a->churn && nr_held; c++) {
 			unsigned long k = prandom_u32_state(&rnd) % nr_held;
-			dma_addr_t iova;
 
-			bench_unmap(dev, held[k], held_size);
-			iova = bench_map(dev, held_size);
-			if (dma_mapping_error(dev, iova)) {
-				/* Keep the array dense: drop the slot. */
-				held[k] = held[--nr_held];
-				if (!nr_held)
-					break;
+			if (held[k] == DMA_MAPPING_ERROR)
 				continue;
-			}
+			bench_unmap(dev, held[k], held_size);
+			held[k] = DMA_MAPPING_ERROR;
+			churn_idx[nchurn++] = k;
+		}
+		while (nchurn) {
+			unsigned long k = churn_idx[--nchurn];
+			dma_addr_t iova = bench_map(dev, held_size);
+
 			held[k] = iova;
-			res.churn++;
+			if (dma_mapping_error(dev, iova))
+				churn_failed++;
+			else
+				res.churn++;
 		}
 		res.ops++;
 		bench_timed_op(dev, a->size);
@@ -502,10 +516,15 @@ static int bench_probe(struct bench_args *a)
 				break;
 			}
 		}
-		if (a->churn && !nr_held)
-			break;
 	}
 	res.loop_ns = ktime_get_ns() - t;
+	/* Drop the slots whose remap failed, keeping the array dense. */
+	if (churn_failed) {
+		for (i = j = 0; i < nr_held; i++)
+			if (held[i] != DMA_MAPPING_ERROR)
+				held[j++] = held[i];
+		nr_held = j;
+	}
 	res.held = nr_held;
 	bench_restore_mask(dev, &mask);
 	res.done = !ret;
@@ -646,6 +665,9 @@ static int bench_run_show(struct seq_file *m, void *unused)
 		seq_printf(m, "p999_ns %llu\n", hist_quantile(999, 1000));
 		seq_printf(m, "max_ns %llu\n", res.max_ns);
 		seq_printf(m, "max_at %llu\n", res.max_at);
+		seq_printf(m, "first_ns %llu\n", n ? res.first_ns : 0);
+		seq_printf(m, "mean_after_first_ns %llu\n",
+			   n > 1 ? div64_u64(res.sum_ns - res.first_ns, n - 1) : 0);
 		seq_printf(m, "max_gap_ns %llu\n", res.max_gap_ns);
 		seq_printf(m, "loop_ns %llu\n", res.loop_ns);
 		seq_printf(m, "churn %llu\n", res.churn);
@@ -730,11 +752,13 @@ static int __init sac_bench_init(void)
 	bench_page = alloc_pages(GFP_KERNEL, BENCH_BUF_ORDER);
 	hist = kvcalloc(HIST_BUCKETS, sizeof(*hist), GFP_KERNEL);
 	held = kvmalloc_array(BENCH_MAX_HELD, sizeof(*held), GFP_KERNEL);
-	if (!bench_page || !hist || !held) {
+	churn_idx = kvmalloc_array(BENCH_MAX_CHURN, sizeof(*churn_idx), GFP_KERNEL);
+	if (!bench_page || !hist || !held || !churn_idx) {
 		if (bench_page)
 			__free_pages(bench_page, BENCH_BUF_ORDER);
 		kvfree(hist);
 		kvfree(held);
+		kvfree(churn_idx);
 		bench_put_devs();
 		return -ENOMEM;
 	}
@@ -757,6 +781,7 @@ static void __exit sac_bench_exit(void)
 	__free_pages(bench_page, BENCH_BUF_ORDER);
 	kvfree(hist);
 	kvfree(held);
+	kvfree(churn_idx);
 }
 
 module_init(sac_bench_init);
