@@ -113,7 +113,11 @@ static void sac_layout_check_one(struct sac_dev *sd, void *arg)
 	struct sac_layout_tally *t = arg;
 	struct iommu_domain *domain;
 
-	device_lock(sd->dev);
+	/*
+	 * No device_lock(): bus notifiers run under it and take the table
+	 * mutex, which the caller holds. Only a concurrent write of the
+	 * group's type could change the domain under us.
+	 */
 	domain = iommu_get_domain_for_dev(sd->dev);
 	if (domain && (domain->type & __IOMMU_DOMAIN_DMA_API)) {
 		if (sac_layout_verify(domain)) {
@@ -123,7 +127,6 @@ static void sac_layout_check_one(struct sac_dev *sd, void *arg)
 			dev_warn(sd->dev, "DMA cookie layout does not verify: left to the kernel\n");
 		}
 	}
-	device_unlock(sd->dev);
 }
 
 int sac_layout_check(void)
