@@ -153,7 +153,7 @@ def parse_guest(text):
                 k, v = w
                 cur[k] = int(v) if re.fullmatch(r"-?\d+", v) else v
     for r in runs + fills:
-        for k in ("size", "devs", "churn", "cycles", "dev"):
+        for k in ("size", "devs", "churn", "cycles", "dev", "ftrace"):
             if k in r and isinstance(r[k], str) and r[k].isdigit():
                 r[k] = int(r[k])
         if not r["hist"]:

@@ -90,8 +90,10 @@ phase_a() {
 	local c=$1 s n
 	if [ "$c" = vanilla ]; then
 		# The floor of any ftrace redirection, and what a clock read costs.
-		run_cmd "scenario=ftrace-floor config=vanilla size=$SCALE_SIZE devs=1" \
-			"steady size=$SCALE_SIZE ops=$STEADY_OPS devs=1 warmup=$WARMUP ftrace=1"
+		for f in 1 2 3; do
+			run_cmd "scenario=ftrace-floor config=vanilla size=$SCALE_SIZE devs=1 ftrace=$f" \
+				"steady size=$SCALE_SIZE ops=$STEADY_OPS devs=1 warmup=$WARMUP ftrace=$f"
+		done
 		run_cmd "scenario=clock config=vanilla" "clock ops=10000"
 	fi
 	for s in $STEADY_SIZES; do

@@ -286,6 +286,8 @@ def write(data, docs, perf):
     A("Instructions added per map+unmap (one IOVA allocation each) against vanilla in the same "
       "boot. *ftrace floor*: sac_bench registers an empty callback with the same ftrace flags "
       "as iommu_sac minus IPMODIFY on `iommu_dma_alloc_iova` (the trampoline with SAVE_REGS); "
+      "*floor RECURSION / no flags*: the same without SAVE_REGS (ftrace_regs with the argument "
+      "registers, as livepatch uses on x86) and without ftrace's recursion wrapper; "
       "*kernel*: iommu_sac's callback runs (RCU, device lookup, native-bit check, policy, "
       "one per-CPU counter twice) and lets the kernel's function run; *auto*: the callback "
       "redirects to `sac_alloc_iova()`, which re-does the lookup, reads `local_clock()` twice, "
@@ -295,7 +297,9 @@ def write(data, docs, perf):
     rows = []
     for k in kernels:
         base = find(runs, k, "steady", "vanilla", size=4096)
-        fl = find(runs, k, "ftrace-floor", "vanilla")
+        fl = find(runs, k, "ftrace-floor", "vanilla", ftrace=1) or find(runs, k, "ftrace-floor", "vanilla")
+        f2 = find(runs, k, "ftrace-floor", "vanilla", ftrace=2)
+        f3 = find(runs, k, "ftrace-floor", "vanilla", ftrace=3)
         ke = find(runs, k, "steady", "kernel", size=4096)
         au = find(runs, k, "steady", "auto", size=4096)
         ck = find(runs, k, "clock", "vanilla")
@@ -303,11 +307,12 @@ def write(data, docs, perf):
             continue
         d = lambda r: "–" if not r else f"{r['mean_ns'] - base['mean_ns']:+d} ({fmt_pct((r['mean_ns'] - base['mean_ns']) / base['mean_ns'])})"
         lc = ck.get("local_clock_ns") if ck else None
-        rows.append([k, base["mean_ns"], d(fl), d(ke), d(au),
+        rows.append([k, base["mean_ns"], d(fl), d(f2), d(f3), d(ke), d(au),
                      "–" if not (ke and au) else f"{au['mean_ns'] - ke['mean_ns']:+d}",
                      "–" if lc is None else f"{lc} (×2 = {2 * lc})",
                      "–" if not ck else ck.get("ktime_get_ns_ns")])
-    A(table(["kernel", "vanilla ns/op", "ftrace floor", "kernel policy", "auto",
+    A(table(["kernel", "vanilla ns/op", "ftrace floor SAVE_REGS+RECURSION", "floor RECURSION",
+             "floor no flags", "kernel policy", "auto",
              "auto − kernel (replacement)", "local_clock() ns", "ktime_get_ns() ns"], rows))
     A("")
 

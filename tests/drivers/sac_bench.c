@@ -36,9 +36,10 @@
  *        unmap everything fill holds
  *   clock ops=N
  *        cost of local_clock() and of ktime_get_ns(): N calls of each
- *   steady ... ftrace=1
- *        the same loop with an empty ftrace callback (SAVE_REGS, the
- *        flags iommu_sac uses minus IPMODIFY) on iommu_dma_alloc_iova:
+ *   steady ... ftrace=1|2|3
+ *        the same loop with an empty ftrace callback on
+ *        iommu_dma_alloc_iova; 1: SAVE_REGS | RECURSION (the flags
+ *        iommu_sac uses minus IPMODIFY), 2: RECURSION, 3: none:
  *        the floor any ftrace-based redirection pays (a plain ops like
  *        this one coexists with iommu_sac's IPMODIFY ops)
  *
@@ -278,29 +279,53 @@ static void notrace bench_ftrace_empty(unsigned long ip, unsigned long parent_ip
 {
 }
 
-static struct ftrace_ops bench_ftrace_ops = {
-	.func	= bench_ftrace_empty,
-	.flags	= FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION,
-};
+/*
+ * A fresh ops for every run, freed after unregistering (as livepatch does):
+ * an ftrace_ops is not reused or given new flags once it was registered.
+ */
+static struct ftrace_ops *bench_fops;
 
-static int bench_ftrace_on(void)
+/*
+ * ftrace=1: SAVE_REGS | RECURSION (iommu_sac's flags minus IPMODIFY);
+ * ftrace=2: RECURSION only (ftrace_regs with the argument registers);
+ * ftrace=3: no flags (as livepatch on x86: its own recursion handling).
+ */
+static int bench_ftrace_on(unsigned long mode)
 {
+	static const unsigned long flags[] = {
+		[1] = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION,
+		[2] = FTRACE_OPS_FL_RECURSION,
+		[3] = 0,
+	};
 	char name[] = "iommu_dma_alloc_iova";
 	int ret;
 
-	ret = ftrace_set_filter(&bench_ftrace_ops, name, strlen(name), 1);
-	if (ret)
-		return ret;
-	ret = register_ftrace_function(&bench_ftrace_ops);
-	if (ret)
-		ftrace_free_filter(&bench_ftrace_ops);
+	if (mode < 1 || mode >= ARRAY_SIZE(flags))
+		return -EINVAL;
+	bench_fops = kzalloc(sizeof(*bench_fops), GFP_KERNEL);
+	if (!bench_fops)
+		return -ENOMEM;
+	bench_fops->func = bench_ftrace_empty;
+	bench_fops->flags = flags[mode];
+	ret = ftrace_set_filter(bench_fops, name, strlen(name), 1);
+	if (!ret) {
+		ret = register_ftrace_function(bench_fops);
+		if (!ret)
+			return 0;
+	}
+	ftrace_free_filter(bench_fops);
+	kfree(bench_fops);
+	bench_fops = NULL;
 	return ret;
 }
 
+/* unregister_ftrace_function() waits until no CPU can be in the callback. */
 static void bench_ftrace_off(void)
 {
-	unregister_ftrace_function(&bench_ftrace_ops);
-	ftrace_free_filter(&bench_ftrace_ops);
+	unregister_ftrace_function(bench_fops);
+	ftrace_free_filter(bench_fops);
+	kfree(bench_fops);
+	bench_fops = NULL;
 }
 
 static int bench_clock(struct bench_args *a)
@@ -344,7 +369,7 @@ static int bench_steady(struct bench_args *a)
 		}
 	}
 	if (a->ftrace) {
-		ret = bench_ftrace_on();
+		ret = bench_ftrace_on(a->ftrace);
 		if (ret) {
 			for (k = 0; k < a->devs; k++)
 				bench_restore_mask(&bench_devs[a->first + k]->dev, &masks[k]);

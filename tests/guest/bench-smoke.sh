@@ -53,9 +53,12 @@ timed_ok "steady 64 KiB"
 check "scale over $n devices runs" run "steady size=4096 ops=1000 devs=$n"
 timed_ok "scale over $n devices"
 check_eq "scale reports its device count" "$n" "$(kv $B/run ndevs)"
-check "steady with an empty ftrace callback on iommu_dma_alloc_iova runs" \
-	run "steady size=4096 ops=500 devs=1 ftrace=1"
-timed_ok "steady with the ftrace floor"
+for f in 1 2 3; do
+	check "steady with an empty ftrace callback ($f) on iommu_dma_alloc_iova runs" \
+		run "steady size=4096 ops=500 devs=1 ftrace=$f"
+	timed_ok "steady with the ftrace floor ($f)"
+done
+check "ftrace=4 is refused" sh -c "! echo 'steady size=4096 ops=5 ftrace=4' > $B/run 2>/dev/null"
 check "clock runs" run "clock ops=1000"
 check "clock reports local_clock and ktime_get_ns costs" \
 	sh -c "[ \$(awk '\$1 == \"local_clock_ns\" || \$1 == \"ktime_get_ns_ns\"' $B/run | wc -l) -eq 2 ]"
