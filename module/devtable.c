@@ -218,13 +218,21 @@ static int sac_bus_notify(struct notifier_block *nb, unsigned long action,
 			  void *data)
 {
 	struct device *dev = data;
+	struct sac_dev *sd;
 
 	switch (action) {
 	case BUS_NOTIFY_ADD_DEVICE:
 	case BUS_NOTIFY_BIND_DRIVER:
+		mutex_lock(&sac_table_lock);
+		sac_dev_add_locked(dev);
+		mutex_unlock(&sac_table_lock);
+		break;
 	case BUS_NOTIFY_BOUND_DRIVER:
 		mutex_lock(&sac_table_lock);
 		sac_dev_add_locked(dev);
+		sd = sac_dev_find_locked(dev);
+		if (sd)
+			sac_dev_domain_refresh(sd);
 		mutex_unlock(&sac_table_lock);
 		break;
 	case BUS_NOTIFY_DEL_DEVICE:

@@ -103,6 +103,19 @@ static __always_inline bool sac_dev_domain_ok(struct sac_dev *sd,
 	return ok;
 }
 
+/*
+ * A driver just bound to the device: look at its domain now, not only at its
+ * next allocation, so that a new domain (group type change, re-probe)
+ * re-arms the device before anyone reads its state.
+ */
+void sac_dev_domain_refresh(struct sac_dev *sd)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(sd->dev);
+
+	if (domain && (domain->type & __IOMMU_DOMAIN_DMA_API))
+		sac_dev_domain_ok(sd, domain);
+}
+
 struct sac_layout_tally {
 	unsigned int verified;
 	unsigned int failed;

@@ -173,6 +173,8 @@ enum sac_policy sac_params_default_policy(void);
 /* hook.c                                                                 */
 
 int sac_layout_check(void);
+/* A driver bound to the device: take note of its (possibly new) domain. */
+void sac_dev_domain_refresh(struct sac_dev *sd);
 int sac_hook_init(void);
 void sac_hook_exit(void);
 
