@@ -276,7 +276,15 @@ def qemu_cmd(kenv, initrd, append, logdir, extra=()):
     nvme = os.path.join(logdir, "nvme.img")
     with open(nvme, "wb") as f:
         f.truncate(NVME_IMAGE_MB << 20)
-    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-smp", "2",
+    # Single-threaded TCG (both vCPUs on one host thread, interleaved).
+    # With multi-threaded TCG, QEMU 7.2 can keep running a stale
+    # translation of a call site the guest has just re-patched (ftrace
+    # unregistering while another vCPU maps DMA): the vCPU hits the int3
+    # that text_poke_bp() already removed, the kprobe int3 handler sees no
+    # int3 in memory and restarts the instruction, forever (seen as soft
+    # lockups at iommu_dma_alloc_iova+0x0 in sac-cycles). Real CPUs
+    # serialise after text_poke_sync(); thread=single is exact here.
+    cmd = ["qemu-system-x86_64", "-accel", "tcg,thread=single", "-cpu", "max", "-smp", "2",
            "-m", "2G", "-M", "q35,kernel-irqchip=split",
            "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
            "-device", "intel-iommu,intremap=on",
