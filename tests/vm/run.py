@@ -277,13 +277,14 @@ def qemu_cmd(kenv, initrd, append, logdir, extra=()):
     with open(nvme, "wb") as f:
         f.truncate(NVME_IMAGE_MB << 20)
     # Single-threaded TCG (both vCPUs on one host thread, interleaved).
-    # With multi-threaded TCG, QEMU 7.2 can keep running a stale
-    # translation of a call site the guest has just re-patched (ftrace
-    # unregistering while another vCPU maps DMA): the vCPU hits the int3
-    # that text_poke_bp() already removed, the kprobe int3 handler sees no
-    # int3 in memory and restarts the instruction, forever (seen as soft
-    # lockups at iommu_dma_alloc_iova+0x0 in sac-cycles). Real CPUs
-    # serialise after text_poke_sync(); thread=single is exact here.
+    # Seen with multi-threaded TCG under host load: during an rmmod of
+    # iommu_sac while both vCPUs mapped DMA, both vCPUs stayed at
+    # iommu_dma_alloc_iova+0x0 for 800 s (soft lockups) although memory
+    # there already held the NOP. The likely cause is QEMU 7.2 running a
+    # stale translation holding the int3 that text_poke_bp() had removed:
+    # the kprobe int3 handler then finds no int3 in memory and restarts
+    # the instruction, forever. Real CPUs serialise in text_poke_sync();
+    # with thread=single the same test passes.
     cmd = ["qemu-system-x86_64", "-accel", "tcg,thread=single", "-cpu", "max", "-smp", "2",
            "-m", "2G", "-M", "q35,kernel-irqchip=split",
            "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
