@@ -9,30 +9,6 @@
 
 SAC=/sys/kernel/debug/iommu_sac
 
-# fill_class DEV: map 8 x 256 KiB on DEV (too big for the IOVA caches,
-# which may still hold IOVAs below 4 GiB from earlier mappings), release
-# them; prints "below", "above" or "mixed".
-fill_class() {
-	local d=/sys/kernel/debug/sac_edu/$1 b a
-	echo all > "$d/release"
-	echo "8 64" > "$d/fill"
-	b=$(kv "$d/held" below4g)
-	a=$(kv "$d/held" above4g)
-	echo all > "$d/release"
-	if [ "$b" = 8 ]; then echo below
-	elif [ "$a" = 8 ]; then echo above
-	else echo "mixed ($b below, $a above)"
-	fi
-}
-
-# rt DEV SIZE: one round trip on DEV; prints its result.
-rt() {
-	local d=/sys/kernel/debug/sac_edu/$1
-	echo "$2" > "$d/roundtrip"
-	set -- $(cat "$d/roundtrip")
-	echo "${1#result=}"
-}
-
 # wait_for PATH: up to 10 s for PATH to exist.
 wait_for() {
 	for i in $(seq 1 20); do
