@@ -29,7 +29,11 @@
 #include "internal.h"
 #include "trace.h"
 
-/* enum sac_policy; WRITE_ONCE() in sac_set_default_policy(), READ_ONCE() in sac_dev_policy(). */
+/*
+ * The global default, enum sac_policy: set once by sac_params_init(), then
+ * by xchg() in sac_set_default_policy(); read with READ_ONCE() by
+ * sac_dev_policy() and sac_default_policy().
+ */
 int sac_default_policy_value __read_mostly = SAC_POLICY_AUTO;
 
 static const char *const sac_policy_names[] = {
