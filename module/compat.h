@@ -46,10 +46,13 @@
 	ftrace_instruction_pointer_set(fregs, ip)
 #endif
 
-/* v6.2: ftrace_regs_get_argument() added (6.1: read the saved pt_regs) */
+/*
+ * v6.2: ftrace_regs_get_argument() added (6.1: struct ftrace_regs wraps the
+ * pt_regs whose argument registers every x86-64 ftrace frame saves)
+ */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
 #define ftrace_regs_get_argument(fregs, n)				\
-	regs_get_kernel_argument(ftrace_get_regs(fregs), n)
+	regs_get_kernel_argument(&(fregs)->regs, n)
 #endif
 
 /*

@@ -161,6 +161,7 @@ static void sac_dev_del_locked(struct device *dev)
 	hash_del_rcu(&sd->node);
 	WRITE_ONCE(sac_ndevs, sac_ndevs - 1);
 	synchronize_rcu();
+	sac_stats_retire(sd);
 	sac_dev_free(sd);
 }
 

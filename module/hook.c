@@ -37,8 +37,8 @@
 #include <linux/iova.h>
 #include <linux/jiffies.h>
 #include <linux/minmax.h>
-#include <linux/sched/clock.h>
 #include <linux/sizes.h>
+#include <linux/trace_recursion.h>
 #include <linux/utsname.h>
 
 #include "internal.h"
@@ -187,17 +187,19 @@ static __always_inline void sac_account(struct sac_dev *sd,
 					enum sac_policy policy, bool tried32,
 					bool hit32, unsigned long iova, u64 ns)
 {
-	sac_count(sd, SAC_CNT_ALLOCS);
-	if (tried32) {
-		sac_count(sd, SAC_CNT_SAC_TRIES);
-		sac_count(sd, hit32 ? SAC_CNT_SAC_HITS : SAC_CNT_SAC_MISSES);
-	}
-	if (!iova) {
-		sac_count(sd, SAC_CNT_FAILED);
-		if (policy == SAC_POLICY_DMA32)
-			sac_count(sd, SAC_CNT_DMA32_REFUSALS);
-	} else if (!hit32) {
-		sac_count(sd, SAC_CNT_DAC_ALLOCS);
+	/* Outcomes only: allocs and sac_tries are derived (stats.c). */
+	if (hit32) {
+		sac_count(sd, SAC_CNT_SAC_HITS);
+	} else {
+		if (tried32)
+			sac_count(sd, SAC_CNT_SAC_MISSES);
+		if (iova) {
+			sac_count(sd, SAC_CNT_DAC_ALLOCS);
+		} else {
+			sac_count(sd, SAC_CNT_FAILED);
+			if (policy == SAC_POLICY_DMA32)
+				sac_count(sd, SAC_CNT_DMA32_REFUSALS);
+		}
 	}
 	sac_count_lat(sd, ns);
 }
@@ -216,7 +218,7 @@ static dma_addr_t sac_alloc_iova(struct iommu_domain *domain, size_t size,
 	struct sac_dev *sd;
 	u64 t0, ns;
 
-	t0 = local_clock();
+	t0 = sac_clock();
 	shift = iova_shift(iovad);
 	iova_len = size >> shift;
 
@@ -251,7 +253,7 @@ static dma_addr_t sac_alloc_iova(struct iommu_domain *domain, size_t size,
 					       dma_limit >> shift, true);
 	}
 
-	ns = local_clock() - t0;
+	ns = sac_clock_ns(t0, sac_clock());
 	sac_account(sd, policy, tried32, hit32, iova, ns);
 	trace_sac_alloc(dev, size, dma_limit, (u64)iova << shift, tried32,
 			hit32, ns, policy);
@@ -265,7 +267,10 @@ static dma_addr_t sac_alloc_iova(struct iommu_domain *domain, size_t size,
 /* ---------------------------------------------------------------------- */
 /* The ftrace callback                                                    */
 
-/* Should the module serve this call? Caller holds rcu_read_lock(). */
+/*
+ * Should the module serve this call? Caller runs with preemption disabled,
+ * which makes it an RCU reader of the device table.
+ */
 static __always_inline bool sac_hook_takes(struct sac_dev *sd,
 					   struct iommu_domain *domain)
 {
@@ -283,8 +288,11 @@ static __always_inline bool sac_hook_takes(struct sac_dev *sd,
 }
 
 /*
- * Runs with preemption disabled (ftrace's recursion protection, which
- * FTRACE_OPS_FL_RECURSION asks for, disables it around the call).
+ * Called straight from our ftrace trampoline, with the argument registers
+ * saved (all x86-64 kernels have DYNAMIC_FTRACE_WITH_ARGS; the frame is
+ * enough to read arguments and set the IP, as livepatch does). It guards
+ * itself against recursion like livepatch's handler: the trylock also
+ * disables preemption, which is what the table lookup needs.
  */
 static void notrace sac_ftrace_handler(unsigned long ip,
 				       unsigned long parent_ip,
@@ -294,11 +302,15 @@ static void notrace sac_ftrace_handler(unsigned long ip,
 	struct iommu_domain *domain;
 	struct device *dev;
 	struct sac_dev *sd;
+	int bit;
+
+	bit = ftrace_test_recursion_trylock(ip, parent_ip);
+	if (unlikely(bit < 0))
+		return;
 
 	domain = (struct iommu_domain *)ftrace_regs_get_argument(fregs, 0);
 	dev = (struct device *)ftrace_regs_get_argument(fregs, 3);
 
-	rcu_read_lock();
 	sd = sac_dev_lookup(dev);
 	if (sac_hook_takes(sd, domain)) {
 		/* Pairs with this_cpu_dec() at the end of sac_alloc_iova(). */
@@ -308,14 +320,17 @@ static void notrace sac_ftrace_handler(unsigned long ip,
 	} else {
 		sac_count(sd, SAC_CNT_KERNEL_CALLS);
 	}
-	rcu_read_unlock();
+
+	ftrace_test_recursion_unlock(bit);
 }
 
 static struct ftrace_ops sac_ftrace_ops = {
 	.func	= sac_ftrace_handler,
-	.flags	= FTRACE_OPS_FL_SAVE_REGS |
-		  FTRACE_OPS_FL_IPMODIFY |
-		  FTRACE_OPS_FL_RECURSION,
+	.flags	= FTRACE_OPS_FL_IPMODIFY
+#ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+		| FTRACE_OPS_FL_SAVE_REGS
+#endif
+		,
 };
 
 static long sac_inflight_sum(void)

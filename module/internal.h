@@ -14,10 +14,14 @@
 
 #include <linux/device.h>
 #include <linux/hashtable.h>
+#include <linux/jump_label.h>
 #include <linux/log2.h>
+#include <linux/math64.h>
 #include <linux/percpu.h>
 #include <linux/rculist.h>
+#include <linux/sched/clock.h>
 #include <linux/spinlock.h>
+#include <linux/timex.h>
 
 #include "compat.h"
 #include "sac.h"
@@ -77,7 +81,7 @@ struct sac_dev {
 
 extern struct hlist_head sac_devs[1 << SAC_HASH_BITS];
 
-/* Caller holds rcu_read_lock(). */
+/* Caller holds rcu_read_lock() or runs with preemption disabled. */
 static __always_inline struct sac_dev *sac_dev_lookup(struct device *dev)
 {
 	struct sac_dev *sd;
@@ -134,13 +138,21 @@ static __always_inline void sac_dev_native_check(struct sac_dev *sd)
 /* ---------------------------------------------------------------------- */
 /* stats.c                                                                */
 
+/*
+ * Each allocation is counted once, in its device's set, or in the global
+ * set for a device not in the table (and, when an entry is removed, its
+ * counts move there). Only outcomes are counted; readers derive the rest
+ * (sac_stats_finish()): allocs = sac_hits + dac_allocs + failed and
+ * sac_tries = sac_hits + sac_misses.
+ */
 DECLARE_PER_CPU(struct sac_stats, sac_global_pcpu);
 
 static __always_inline void sac_count(struct sac_dev *sd, enum sac_counter c)
 {
-	this_cpu_inc(sac_global_pcpu.cnt[c]);
 	if (sd)
 		this_cpu_inc(sd->stats->cnt[c]);
+	else
+		this_cpu_inc(sac_global_pcpu.cnt[c]);
 }
 
 static __always_inline unsigned int sac_lat_bucket(u64 ns)
@@ -154,10 +166,44 @@ static __always_inline void sac_count_lat(struct sac_dev *sd, u64 ns)
 {
 	unsigned int b = sac_lat_bucket(ns);
 
-	this_cpu_inc(sac_global_pcpu.lat[b]);
 	if (sd)
 		this_cpu_inc(sd->stats->lat[b]);
+	else
+		this_cpu_inc(sac_global_pcpu.lat[b]);
 }
+
+/* Move a departing entry's counts to the global set (after its grace period). */
+void sac_stats_retire(struct sac_dev *sd);
+
+/*
+ * The allocator's clock. Where the TSC ticks at a constant rate and is
+ * trusted by the kernel, raw cycles (a few instructions), converted to ns
+ * once per allocation; otherwise local_clock(). Set up by sac_clock_init().
+ */
+DECLARE_STATIC_KEY_FALSE(sac_clock_tsc);
+extern u32 sac_cyc2ns_mult;
+
+#define SAC_CYC2NS_SHIFT	22
+
+static __always_inline u64 sac_clock(void)
+{
+	if (static_branch_likely(&sac_clock_tsc))
+		return get_cycles();
+	return local_clock();
+}
+
+/* ns between two sac_clock() readings (0 if a migration made it negative). */
+static __always_inline u64 sac_clock_ns(u64 t0, u64 t1)
+{
+	if (unlikely(t1 < t0))
+		return 0;
+	if (static_branch_likely(&sac_clock_tsc))
+		return mul_u64_u32_shr(t1 - t0, sac_cyc2ns_mult,
+				       SAC_CYC2NS_SHIFT);
+	return t1 - t0;
+}
+
+void sac_clock_init(void);
 
 /* ---------------------------------------------------------------------- */
 /* params.c                                                               */

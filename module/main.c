@@ -31,6 +31,7 @@ static int __init sac_init(void)
 	ret = sac_compat_init();
 	if (ret)
 		goto err_params;
+	sac_clock_init();
 	ret = sac_devtable_init();
 	if (ret)
 		goto err_params;
