@@ -49,6 +49,9 @@ static char *sac_dbg_input(const char __user *ubuf, size_t count,
 	if (copy_from_user(buf, ubuf, count))
 		return ERR_PTR(-EFAULT);
 	buf[count] = '\0';
+	/* "dac\0junk" is not "dac": an embedded NUL is bad input too. */
+	if (strlen(buf) != count)
+		return ERR_PTR(-EINVAL);
 	return strstrip(buf);
 }
 

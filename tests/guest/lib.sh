@@ -105,3 +105,16 @@ rt() {
 	set -- $(cat "$d/roundtrip")
 	echo "${1#result=}"
 }
+
+# drain_iova_caches EDUDIR: hold every cached 1- and 2-page IOVA of that
+# edu's domain. The rcaches keep IOVAs below 4 GiB from earlier mappings
+# and hand them out, whatever the limit, before the tree is asked; from
+# each CPU (its own magazines, then the shared depot) map until the tree
+# answers. Run under policy dac; release the mappings after the checks.
+drain_iova_caches() {
+	local cpu
+	for cpu in $(seq 0 $(( $(nproc) - 1 ))); do
+		taskset $(printf %x $((1 << cpu))) sh -c \
+			"echo '20000 1' > $1/fill && echo '20000 2' > $1/fill"
+	done
+}

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The debugfs files of iommu_sac under hostile use: every writable file
 # rejects bad input (unknown value, empty, a 1 MiB write, binary junk,
-# trailing garbage, an unknown device to rearm) with EINVAL and keeps its
+# trailing garbage, an embedded NUL, an unknown device to rearm) with EINVAL and keeps its
 # value; every readable file reads the same with 1-byte and 1 MiB reads;
 # the write-only files cannot be read; the latency histogram adds up to the
 # allocations; reset_stats zeroes every counter.
@@ -44,6 +44,7 @@ printf '\n' > $T/empty
 head -c 1048576 /dev/zero | tr '\0' a > $T/huge
 head -c 128 /dev/zero | tr '\0' a > $T/128
 printf '\001\002\377\376\200\033[0m' > $T/junk
+printf 'dac\000junk' > $T/nul
 head -c 100 /dev/urandom | tr -d 'a-z0-9' > $T/random
 
 unload_sac iommu_sac
@@ -60,7 +61,7 @@ sac" "auto," ; do
 	printf '%s' "$v" > $T/v
 	rejects "default_policy '$v'" $SAC/default_policy $T/v rb_default
 done
-for f in empty huge 128 junk random; do
+for f in empty huge 128 junk random nul; do
 	rejects "default_policy $f write" $SAC/default_policy $T/$f rb_default
 done
 printf 'sac' > $T/v
@@ -78,7 +79,7 @@ sac" "-1" 3; do
 	printf '%s' "$v" > $T/v
 	rejects "EDU policy '$v'" $SAC/devices/$EDU/policy $T/v rb_policy
 done
-for f in empty huge 128 junk random; do
+for f in empty huge 128 junk random nul; do
 	rejects "EDU policy $f write" $SAC/devices/$EDU/policy $T/$f rb_policy
 done
 for v in default sac dac dma32 kernel auto; do
@@ -97,7 +98,8 @@ for v in 0000:00:1f.7 nonexistent "$EDU x" "all x" ALL "$EDU,$EDU32" 0000:00:04.
 	printf '%s' "$v" > $T/v
 	rejects "rearm '$v'" $SAC/rearm $T/v rb_state
 done
-for f in empty huge 128 junk random; do
+printf '%s\000junk' "$EDU" > $T/nulrearm
+for f in empty huge 128 junk random nulrearm; do
 	rejects "rearm $f write" $SAC/rearm $T/$f rb_state
 done
 printf '  %s \n' "$EDU" > $T/v

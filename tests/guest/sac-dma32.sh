@@ -85,8 +85,11 @@ sleep 1
 # The edu that drops address bits above 32.
 E32=/sys/kernel/debug/sac_edu/$EDU32
 echo dac > $SAC/devices/$EDU32/policy
+drain_iova_caches $E32
 roundtrip $E32 256
-check "EDU32 under dac: IOVA above 4 GiB ($rt_to)" [ $(( rt_to >> 32 )) -ne 0 ]
+echo all > $E32/release
+check "EDU32 under dac: both IOVAs above 4 GiB ($rt_to, $rt_from)" \
+	[ $(( rt_to >> 32 )) -ne 0 -a $(( rt_from >> 32 )) -ne 0 ]
 case $rt_res in
 mismatch|timeout) ok "EDU32 under dac: data does not arrive ($rt_res)" ;;
 *) not_ok "EDU32 under dac: data does not arrive (expected mismatch or timeout, saw $rt_res)" ;;

@@ -78,19 +78,6 @@ exhaust() {
 	release_all
 }
 
-# drain: hold every cached 1- and 2-page IOVA. The rcaches keep IOVAs
-# below 4 GiB from earlier mappings and hand them out, whatever the limit,
-# before the tree is asked; from each CPU (its own magazines, then the
-# shared depot) map until the tree answers with IOVAs above 4 GiB. Run
-# under policy dac; the caller releases the drain after its checks.
-drain() {
-	local cpu
-	for cpu in $(seq 0 $(( $(nproc) - 1 ))); do
-		taskset $(printf %x $((1 << cpu))) sh -c \
-			"echo '20000 1' > $E/fill && echo '20000 2' > $E/fill"
-	done
-}
-
 # What the kernel does by itself on an exhausted, then holed space.
 case $(kernel_mm) in
 6.1) kernel_refill=$REFILL ;;	# never switches: fills the holes below 4 GiB
@@ -200,7 +187,7 @@ echo "$EDU" > $SAC/rearm
 echo dac > $SAC/devices/$EDU/policy
 check_eq "EDU policy file" dac "$(cat $SAC/devices/$EDU/policy)"
 release_all
-drain
+drain_iova_caches $E
 check_eq "policy dac: drained the cached IOVAs (held mappings)" $(( 40000 * $(nproc) )) \
 	"$(kv $E/held mappings)"
 check "policy dac: the drain ended in the tree above 4 GiB ($(kv $E/held above4g) above)" \
