@@ -280,11 +280,12 @@ def qemu_cmd(kenv, initrd, append, logdir, extra=()):
     # Seen with multi-threaded TCG under host load: during an rmmod of
     # iommu_sac while both vCPUs mapped DMA, both vCPUs stayed at
     # iommu_dma_alloc_iova+0x0 for 800 s (soft lockups) although memory
-    # there already held the NOP. The likely cause is QEMU 7.2 running a
-    # stale translation holding the int3 that text_poke_bp() had removed:
-    # the kprobe int3 handler then finds no int3 in memory and restarts
-    # the instruction, forever. Real CPUs serialise in text_poke_sync();
-    # with thread=single the same test passes.
+    # there already held the NOP. Toggling the plain function tracer on
+    # that function while a vCPU calls it reproduces it without iommu_sac.
+    # The likely cause is QEMU 7.2 running a stale translation holding the
+    # int3 that text_poke_bp() had removed: the kprobe int3 handler then
+    # finds no int3 in memory and restarts the instruction, forever. Real
+    # CPUs serialise in text_poke_sync(); with thread=single it passes.
     cmd = ["qemu-system-x86_64", "-accel", "tcg,thread=single", "-cpu", "max", "-smp", "2",
            "-m", "2G", "-M", "q35,kernel-irqchip=split",
            "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
