@@ -559,8 +559,27 @@ static int bench_probe(struct bench_args *a)
 /* ---------------------------------------------------------------------- */
 /* debugfs                                                                */
 
+/* The "key=value" arguments of a command: each an unsigned long field. */
+static const struct {
+	const char *name;
+	size_t offset;
+} bench_keys[] = {
+	{ "size",	offsetof(struct bench_args, size) },
+	{ "ops",	offsetof(struct bench_args, ops) },
+	{ "devs",	offsetof(struct bench_args, devs) },
+	{ "first",	offsetof(struct bench_args, first) },
+	{ "warmup",	offsetof(struct bench_args, warmup) },
+	{ "dev",	offsetof(struct bench_args, dev) },
+	{ "frac",	offsetof(struct bench_args, frac) },
+	{ "seed",	offsetof(struct bench_args, seed) },
+	{ "max",	offsetof(struct bench_args, max) },
+	{ "churn",	offsetof(struct bench_args, churn) },
+	{ "ftrace",	offsetof(struct bench_args, ftrace) },
+};
+
 static int bench_parse(char *s, char **cmd, struct bench_args *a)
 {
+	unsigned int i;
 	char *tok;
 
 	memset(a, 0, sizeof(*a));
@@ -578,30 +597,12 @@ static int bench_parse(char *s, char **cmd, struct bench_args *a)
 		if (!val)
 			return -EINVAL;
 		*val++ = '\0';
-		if (!strcmp(tok, "size"))
-			dst = &a->size;
-		else if (!strcmp(tok, "ops"))
-			dst = &a->ops;
-		else if (!strcmp(tok, "devs"))
-			dst = &a->devs;
-		else if (!strcmp(tok, "first"))
-			dst = &a->first;
-		else if (!strcmp(tok, "warmup"))
-			dst = &a->warmup;
-		else if (!strcmp(tok, "dev"))
-			dst = &a->dev;
-		else if (!strcmp(tok, "frac"))
-			dst = &a->frac;
-		else if (!strcmp(tok, "seed"))
-			dst = &a->seed;
-		else if (!strcmp(tok, "max"))
-			dst = &a->max;
-		else if (!strcmp(tok, "churn"))
-			dst = &a->churn;
-		else if (!strcmp(tok, "ftrace"))
-			dst = &a->ftrace;
-		else
+		for (i = 0; i < ARRAY_SIZE(bench_keys); i++)
+			if (!strcmp(tok, bench_keys[i].name))
+				break;
+		if (i == ARRAY_SIZE(bench_keys))
 			return -EINVAL;
+		dst = (unsigned long *)((char *)a + bench_keys[i].offset);
 		if (kstrtoul(val, 0, dst))
 			return -EINVAL;
 	}
