@@ -10,7 +10,9 @@
  *   roundtrip  rw  write SIZE: RAM -> device -> RAM DMA through two streaming
  *                  mappings and a byte compare; read: the last result
  *   fill       w   "COUNT PAGES": hold COUNT more mappings of PAGES pages
- *   release    w   "all", "N" (newest N) or "stride K [OFFSET]"
+ *   release    w   "all", "N" (newest N), "stride K [OFFSET]" or "at IOVA"
+ *                  (the held mapping at that IOVA, hex with 0x or decimal;
+ *                  EINVAL and nothing released if none is held there)
  *   held       r   key value statistics of the held mappings
  *   iovas      r   every held mapping as "0xIOVA PAGES", in holding order
  *   maploop    rw  write "COUNT BYTES": map/unmap loop; read: its result
@@ -408,6 +410,26 @@ static void sac_edu_release_stride(struct sac_edu *edu, unsigned long k,
 	edu->nr_held = kept;
 }
 
+/*
+ * Unmap the held mapping at @iova; keep the others in their order.
+ * Returns -ENOENT if no held mapping starts there.
+ */
+static int sac_edu_release_at(struct sac_edu *edu, dma_addr_t iova)
+{
+	unsigned long i;
+
+	for (i = 0; i < edu->nr_held; i++) {
+		if (edu->held[i].iova != iova)
+			continue;
+		sac_edu_unmap_held(edu, &edu->held[i]);
+		memmove(&edu->held[i], &edu->held[i + 1],
+			(edu->nr_held - i - 1) * sizeof(*edu->held));
+		edu->nr_held--;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 /* ---------------------------------------------------------------------- */
 /* maploop                                                                 */
 
@@ -624,6 +646,7 @@ static ssize_t sac_edu_release_write(struct file *file,
 	struct sac_edu *edu = file->private_data;
 	unsigned long n, k, offset = 0;
 	char buf[SAC_EDU_INPUT_MAX];
+	u64 iova;
 	char *s, *w[3];
 	int nw, ret = 0;
 
@@ -648,6 +671,10 @@ static ssize_t sac_edu_release_write(struct file *file,
 			ret = -EINVAL;
 		else
 			sac_edu_release_stride(edu, k, offset);
+	} else if (nw == 2 && !strcmp(w[0], "at")) {
+		if (kstrtou64(w[1], 0, &iova) ||
+		    sac_edu_release_at(edu, (dma_addr_t)iova))
+			ret = -EINVAL;
 	} else {
 		ret = -EINVAL;
 	}
