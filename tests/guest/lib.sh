@@ -118,3 +118,20 @@ drain_iova_caches() {
 			"echo '20000 1' > $1/fill && echo '20000 2' > $1/fill"
 	done
 }
+
+# iovas_runs: "0xIOVA PAGES" lines (sac_edu's iovas format) on stdin; prints
+# the ranges they cover, adjacent ones merged, as "PFN PAGES" lines lowest
+# first (PFN = IOVA / 4096; 4 KiB pages).
+iovas_runs() {
+	awk 'function hex(s,  v, i) {
+		s = tolower(s); sub(/^0x/, "", s)
+		for (i = 1; i <= length(s); i++)
+			v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+		return v
+	}
+	NF == 2 { printf "%d %d\n", hex($1) / 4096, $2 }' | sort -n |
+	awk '$1 == lo + n { n += $2; next }
+	     n { print lo, n }
+	     { lo = $1; n = $2 }
+	     END { if (n) print lo, n }'
+}
