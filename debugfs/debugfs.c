@@ -12,6 +12,7 @@
  *     state            r   "key value" lines
  *     stats            r   "key value" lines
  *     latency          r   "lo_ns hi_ns count" lines, one per log2 bucket
+ *     iova32           r   "key value" lines: the domain's 32-bit IOVA space
  *
  * The exact formats are documented in docs/interfaces.md; tools parse them.
  * One value per control file. A bad write returns -EINVAL and changes
@@ -28,6 +29,7 @@
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -274,6 +276,59 @@ static int sac_dbg_dev_latency_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(sac_dbg_dev_latency);
 
+static int sac_dbg_dev_iova32_show(struct seq_file *m, void *unused)
+{
+	struct sac_iova32 *v;
+	unsigned int k;
+	int ret;
+
+	v = kmalloc(sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return -ENOMEM;
+	ret = sac_dev_iova32(m->private, v);
+	if (ret)
+		goto out;
+	seq_printf(m, "available %d\n", v->available);
+	seq_printf(m, "domain %s\n", sac_iova32_domain_name(v->domain));
+	if (!v->available) {
+		seq_printf(m, "reason %s\n", v->reason);
+		goto out;
+	}
+	seq_printf(m, "group %d\n", v->group);
+	seq_printf(m, "group_devices %u\n", v->group_devices);
+	seq_printf(m, "shared_with %s\n",
+		   v->shared_with[0] ? v->shared_with : "-");
+	seq_printf(m, "granule %lu\n", v->granule);
+	seq_printf(m, "start_pfn %lu\n", v->start_pfn);
+	seq_printf(m, "limit32_pfn %lu\n", v->limit32_pfn);
+	seq_printf(m, "space32_pages %llu\n", v->space32_pages);
+	seq_printf(m, "reserved32_pages %llu\n", v->reserved32_pages);
+	seq_printf(m, "used32_pages %llu\n", v->used32_pages);
+	seq_printf(m, "used32_iovas %llu\n", v->used32_iovas);
+	seq_printf(m, "free32_pages %llu\n", v->free32_pages);
+	seq_printf(m, "gaps32 %llu\n", v->gaps32);
+	seq_printf(m, "largest_gap32_pages %llu\n", v->largest_gap32_pages);
+	seq_printf(m, "largest_fit32_pages %llu\n", v->largest_fit32_pages);
+	seq_printf(m, "max32_alloc_size %lu\n", v->max32_alloc_size);
+	seq_printf(m, "reserved_high_pages %llu\n", v->reserved_high_pages);
+	seq_printf(m, "used_high_pages %llu\n", v->used_high_pages);
+	seq_printf(m, "used_high_iovas %llu\n", v->used_high_iovas);
+	seq_printf(m, "rcache %d\n", v->rcache);
+	seq_printf(m, "cached32_iovas %llu\n", v->cached32_iovas);
+	seq_printf(m, "cached32_pages %llu\n", v->cached32_pages);
+	seq_printf(m, "cached_iovas %llu\n", v->cached_iovas);
+	seq_printf(m, "cached_pages %llu\n", v->cached_pages);
+	seq_printf(m, "walked_iovas %llu\n", v->walked_iovas);
+	seq_printf(m, "lock_holds %u\n", v->lock_holds);
+	seq_printf(m, "truncated %d\n", v->truncated);
+	for (k = 0; k < v->hist_buckets; k++)
+		seq_printf(m, "gap32_hist_%u %llu\n", k, v->gap32_hist[k]);
+out:
+	kfree(v);
+	return ret;
+}
+DEFINE_SHOW_ATTRIBUTE(sac_dbg_dev_iova32);
+
 static void sac_dbg_dev_add(struct sac_dev *sd)
 {
 	struct dentry *dir;
@@ -284,6 +339,7 @@ static void sac_dbg_dev_add(struct sac_dev *sd)
 	debugfs_create_file("stats", 0400, dir, sd, &sac_dbg_dev_stats_fops);
 	debugfs_create_file("latency", 0400, dir, sd,
 			    &sac_dbg_dev_latency_fops);
+	debugfs_create_file("iova32", 0400, dir, sd, &sac_dbg_dev_iova32_fops);
 	sac_dev_set_frontend_data(sd, dir);
 }
 

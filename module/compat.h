@@ -20,6 +20,7 @@
 #include <linux/iommu.h>
 #include <linux/iova.h>
 #include <linux/pci.h>
+#include <linux/workqueue.h>
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
 #error "iommu_sac supports Linux 6.1 and later (5.10's Intel VT-d does not use iommu_dma_alloc_iova())"
@@ -149,6 +150,61 @@ sac_domain_iovad(const struct iommu_domain *domain)
 	return (struct iova_domain *)((char *)domain->iova_cookie +
 				      SAC_COOKIE_IOVAD_OFFSET);
 }
+
+/*
+ * drivers/iommu/iova.c's per-CPU IOVA caches (private), read by iova32.c
+ * under their own locks on the kernels in SAC_KERNEL_VOUCHED only (elsewhere
+ * the caches are not read). The mirrors use the kernel's own types, so
+ * their sizes follow the configuration as the originals do.
+ * v6.7: the depot became a list of full magazines ("next" shares the size
+ * field) and struct iova_rcache gained iovad and a delayed work (6.1 and
+ * 6.12/7.2 read from source; the release is from the upstream series).
+ */
+#define SAC_HAVE_RCACHE_LAYOUT		SAC_KERNEL_VOUCHED
+#define SAC_IOVA_RANGE_CACHE_MAX_SIZE	6	/* orders 0..5: 1..32 pages */
+#define SAC_IOVA_MAG_SIZE		127
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+#define SAC_IOVA_DEPOT_LIST		0
+#define SAC_IOVA_MAX_GLOBAL_MAGS	32
+
+struct sac_iova_magazine {
+	unsigned long size;
+	unsigned long pfns[SAC_IOVA_MAG_SIZE];
+};
+
+struct sac_iova_rcache {
+	spinlock_t lock;		/* the depot */
+	unsigned long depot_size;
+	struct sac_iova_magazine *depot[SAC_IOVA_MAX_GLOBAL_MAGS];
+	struct sac_iova_cpu_rcache __percpu *cpu_rcaches;
+};
+#else
+#define SAC_IOVA_DEPOT_LIST		1
+
+struct sac_iova_magazine {
+	union {
+		unsigned long size;
+		struct sac_iova_magazine *next;
+	};
+	unsigned long pfns[SAC_IOVA_MAG_SIZE];
+};
+
+struct sac_iova_rcache {
+	spinlock_t lock;		/* the depot */
+	unsigned int depot_size;
+	struct sac_iova_magazine *depot;
+	struct sac_iova_cpu_rcache __percpu *cpu_rcaches;
+	struct iova_domain *iovad;
+	struct delayed_work work;
+};
+#endif
+
+struct sac_iova_cpu_rcache {
+	spinlock_t lock;		/* loaded and prev */
+	struct sac_iova_magazine *loaded;
+	struct sac_iova_magazine *prev;
+};
 
 /* compat.c */
 int sac_compat_init(void);

@@ -85,6 +85,11 @@ static bool sac_layout_verify(const struct iommu_domain *domain)
 	       READ_ONCE(iovad->start_pfn) != 0;
 }
 
+bool sac_domain_layout_ok(const struct iommu_domain *domain)
+{
+	return sac_layout_verify(domain);
+}
+
 /* The verdict for @domain, cached per device entry. */
 static __always_inline bool sac_dev_domain_ok(struct sac_dev *sd,
 					      struct iommu_domain *domain)

@@ -214,11 +214,15 @@ void sac_params_exit(void);
 enum sac_policy sac_params_policy_for(struct device *dev);
 /* default_policy= as parsed at load. */
 enum sac_policy sac_params_default_policy(void);
+/* iova32_max_iovas=: tree nodes one iova32 read visits at most. */
+unsigned int sac_params_iova32_max_iovas(void);
 
 /* ---------------------------------------------------------------------- */
 /* hook.c                                                                 */
 
 int sac_layout_check(void);
+/* Does @domain's private layout verify (not cached; any context)? */
+bool sac_domain_layout_ok(const struct iommu_domain *domain);
 /* A driver bound to the device: take note of its (possibly new) domain. */
 void sac_dev_domain_refresh(struct sac_dev *sd);
 int sac_hook_init(void);

@@ -10,7 +10,10 @@
  *       exactly as many as shown. An address rule beats an ID rule; among
  *       rules of one kind the last wins.
  *
- * Both are read-only (0444) and parsed once at load; a malformed value
+ *   iova32_max_iovas=N  (64..16777216, default 1048576)
+ *       IOVAs one read of a device's iova32 view visits at most.
+ *
+ * All are read-only (0444) and parsed once at load; a malformed value
  * fails the load with -EINVAL and a message naming it. Runtime changes go
  * through a front end. The parsed rules live until unload, for devices that
  * appear later.
@@ -35,6 +38,14 @@ static char *devices = "";
 module_param(devices, charp, 0444);
 MODULE_PARM_DESC(devices,
 		 "Per-device policies: DDDD:BB:DD.F=POLICY or VVVV:DDDD=POLICY, comma separated");
+
+#define SAC_IOVA32_MAX_IOVAS_MIN	64U
+#define SAC_IOVA32_MAX_IOVAS_MAX	16777216U
+
+static unsigned int iova32_max_iovas = 1U << 20;
+module_param(iova32_max_iovas, uint, 0444);
+MODULE_PARM_DESC(iova32_max_iovas,
+		 "IOVAs one read of devices/<dev>/iova32 visits at most (64..16777216, default 1048576)");
 
 struct sac_rule {
 	bool by_id;
@@ -171,6 +182,13 @@ int sac_params_init(void)
 		       default_policy ? default_policy : "");
 		return -EINVAL;
 	}
+	if (iova32_max_iovas < SAC_IOVA32_MAX_IOVAS_MIN ||
+	    iova32_max_iovas > SAC_IOVA32_MAX_IOVAS_MAX) {
+		pr_err("iova32_max_iovas=: %u is out of range (want %u..%u)\n",
+		       iova32_max_iovas, SAC_IOVA32_MAX_IOVAS_MIN,
+		       SAC_IOVA32_MAX_IOVAS_MAX);
+		return -EINVAL;
+	}
 	ret = sac_parse_devices(devices);
 	if (ret)
 		return ret;
@@ -188,6 +206,11 @@ void sac_params_exit(void)
 enum sac_policy sac_params_default_policy(void)
 {
 	return sac_param_default;
+}
+
+unsigned int sac_params_iova32_max_iovas(void)
+{
+	return iova32_max_iovas;
 }
 
 enum sac_policy sac_params_policy_for(struct device *dev)

@@ -98,6 +98,58 @@ struct sac_hook_info {
 	unsigned int devices;		/* devices in the table */
 };
 
+/*
+ * The 32-bit IOVA space of the domain a device allocates from
+ * (sac_dev_iova32()). Pages are IOVA pages of @granule bytes; the 32-bit
+ * space is [start_pfn, limit32_pfn). docs/interfaces.md explains each field.
+ */
+#define SAC_IOVA32_HIST		21	/* log2 buckets of free runs (4 KiB: 0..20) */
+#define SAC_IOVA32_SHARED_MAX	16	/* names listed in shared_with */
+
+enum sac_iova32_domain {
+	SAC_IOVA32_DOM_NONE,
+	SAC_IOVA32_DOM_IDENTITY,
+	SAC_IOVA32_DOM_BLOCKED,
+	SAC_IOVA32_DOM_UNMANAGED,
+	SAC_IOVA32_DOM_DMA,
+	SAC_IOVA32_DOM_DMA_FQ,
+	SAC_IOVA32_DOM_NR
+};
+
+struct sac_iova32 {
+	bool available;
+	enum sac_iova32_domain domain;
+	const char *reason;		/* why not available (static text) */
+	int group;			/* iommu_group_id() */
+	unsigned int group_devices;
+	char shared_with[SAC_IOVA32_SHARED_MAX * 16];	/* "" = none */
+	unsigned long granule;
+	unsigned long start_pfn;
+	unsigned long limit32_pfn;
+	unsigned int hist_buckets;	/* gap32_hist[0 .. hist_buckets) */
+	u64 space32_pages;
+	u64 reserved32_pages;
+	u64 used32_pages;
+	u64 used32_iovas;
+	u64 free32_pages;
+	u64 gaps32;
+	u64 largest_gap32_pages;
+	u64 largest_fit32_pages;
+	unsigned long max32_alloc_size;
+	u64 reserved_high_pages;
+	u64 used_high_pages;
+	u64 used_high_iovas;
+	bool rcache;			/* the per-CPU caches were read */
+	u64 cached32_iovas;
+	u64 cached32_pages;
+	u64 cached_iovas;
+	u64 cached_pages;
+	u64 walked_iovas;
+	unsigned int lock_holds;
+	bool truncated;
+	u64 gap32_hist[SAC_IOVA32_HIST];
+};
+
 struct sac_frontend {
 	void (*dev_add)(struct sac_dev *sd);
 	void (*dev_del)(struct sac_dev *sd);
@@ -136,6 +188,17 @@ void sac_stats_reset(void);
 
 /* hook.c */
 void sac_hook_info(struct sac_hook_info *info);
+
+/* iova32.c */
+const char *sac_iova32_domain_name(enum sac_iova32_domain d);
+/*
+ * Fill @out for the device's domain. Sleeps (device lock, IOMMU group
+ * mutex, allocations); holds the allocator's tree lock at most 1024 nodes
+ * at a time. 0 with out->available false when there is nothing to show;
+ * -EBUSY when the device stays locked (driver probing or unbinding) for a
+ * second, -EINTR on a signal, -ENOMEM.
+ */
+int sac_dev_iova32(struct sac_dev *sd, struct sac_iova32 *out);
 
 /* main.c */
 const char *sac_version(void);
