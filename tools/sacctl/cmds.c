@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * sacctl: the commands that read and write the module's debugfs files:
- * status, list, show, set, default, rearm, reset, stats and watch.
+ * status, list, show, set, default, rearm, reset, stats and watch (advise
+ * is in advise.c and uses the device set read here).
  *
  * Each command parses its arguments, checks the environment (root,
  * debugfs, module), reads everything it needs and only then prints, so an
@@ -51,8 +52,7 @@ static int simple_args(int argc, char **argv, int min, int max)
 	return -1;
 }
 
-/* DEV to a device in the module's table, or an error reported. */
-static int resolve_dev(const char *dev, char *name, size_t size)
+int resolve_dev(const char *dev, char *name, size_t size)
 {
 	char why[256];
 
@@ -134,20 +134,14 @@ static void json_kvs(const char *name, const struct sac_kvs *kvs)
 /* ---------------------------------------------------------------------- */
 /* Reading every device                                                    */
 
-struct dev_set {
-	int n;
-	struct sac_dev *devs;
-};
-
-static void dev_set_free(struct dev_set *s)
+void dev_set_free(struct dev_set *s)
 {
 	free(s->devs);
 	s->devs = NULL;
 	s->n = 0;
 }
 
-/* All devices (names == NULL) or the DEVs named. */
-static int dev_set_read(struct dev_set *s, char **names, int nnames)
+int dev_set_read(struct dev_set *s, char **names, int nnames, bool iova32)
 {
 	char (*all)[SAC_NAME_MAX] = NULL;
 	char name[SAC_NAME_MAX];
@@ -180,6 +174,8 @@ static int dev_set_read(struct dev_set *s, char **names, int nnames)
 		ret = sacfs_read_dev(name, &s->devs[s->n]);
 		if (ret)
 			goto err;
+		if (iova32)
+			iova32_read(name, &s->devs[s->n].iova32);
 		s->n++;
 	}
 	free(all);
@@ -251,6 +247,7 @@ int cmd_status(int argc, char **argv)
 int cmd_list(int argc, char **argv)
 {
 	char drv[SAC_NAME_MAX], hits[32], age[32], pol[SAC_NAME_MAX + 2];
+	char used[16], fit[16];
 	bool overrides = false;
 	struct dev_set s;
 	struct sac_dev *d;
@@ -262,16 +259,16 @@ int cmd_list(int argc, char **argv)
 		return ret;
 	ret = sacfs_check();
 	if (!ret)
-		ret = dev_set_read(&s, NULL, 0);
+		ret = dev_set_read(&s, NULL, 0, true);
 	if (ret)
 		return ret;
 
 	if (jw)
 		jsonw_start_array(jw);
 	else
-		printf("%-14s %-10s %4s %-8s %-5s %6s %10s %8s %s\n", "DEVICE",
-		       "DRIVER", "BITS", "POLICY", "STATE", "HIT32", "DAC",
-		       "SWITCHES", "LAST SWITCH");
+		printf("%-14s %-10s %4s %-8s %-5s %6s %10s %8s %6s %5s %s\n",
+		       "DEVICE", "DRIVER", "BITS", "POLICY", "STATE", "HIT32",
+		       "DAC", "SWITCHES", "USED32", "FIT32", "LAST SWITCH");
 	for (i = 0; i < s.n; i++) {
 		d = &s.devs[i];
 		sac_driver(d->name, drv, sizeof(drv));
@@ -296,19 +293,21 @@ int cmd_list(int argc, char **argv)
 					 kvs_u64(&d->state, "last_switch_ns"));
 			jsonw_string_field(jw, "last_switch_by",
 					   kvs_get(&d->state, "last_switch_by") ?: "none");
+			iova32_json(&d->iova32);
 			jsonw_end_object(jw);
 			continue;
 		}
 		fmt_rate(hits, sizeof(hits), hit_rate(&d->stats));
 		fmt_age(age, sizeof(age), kvs_u64(&d->state, "last_switch_ns"));
+		iova32_cells(&d->iova32, used, sizeof(used), fit, sizeof(fit));
 		snprintf(pol, sizeof(pol), "%s%s", eff,
 			 strcmp(d->policy, "default") ? "*" : "");
 		overrides |= strcmp(d->policy, "default") != 0;
-		printf("%-14s %-10s %4" PRIu64 " %-8s %-5s %6s %10" PRIu64 " %8" PRIu64 " %s\n",
+		printf("%-14s %-10s %4" PRIu64 " %-8s %-5s %6s %10" PRIu64 " %8" PRIu64 " %6s %5s %s\n",
 		       d->name, drv, kvs_u64(&d->state, "dma_limit_bits"), pol,
 		       kvs_get(&d->state, "state") ?: "?", hits,
 		       kvs_u64(&d->stats, "dac_allocs"),
-		       kvs_u64(&d->state, "switches"), age);
+		       kvs_u64(&d->state, "switches"), used, fit, age);
 	}
 	if (jw)
 		jsonw_end_array(jw);
@@ -371,6 +370,7 @@ int cmd_show(int argc, char **argv)
 		free(d);
 		return ret;
 	}
+	iova32_read(name, &d->iova32);
 	sac_driver(name, drv, sizeof(drv));
 
 	if (jw) {
@@ -390,6 +390,7 @@ int cmd_show(int argc, char **argv)
 			jsonw_end_object(jw);
 		}
 		jsonw_end_array(jw);
+		iova32_json(&d->iova32);
 		jsonw_end_object(jw);
 		free(d);
 		return SACCTL_OK;
@@ -412,6 +413,7 @@ int cmd_show(int argc, char **argv)
 	printf("  stats:\n");
 	for (i = 0; i < d->stats.n; i++)
 		printf("    %-20s %s\n", d->stats.kv[i].key, d->stats.kv[i].val);
+	iova32_print(&d->iova32, "  ");
 	printf("  allocation latency:\n");
 	print_hist(d, "    ");
 	free(d);
@@ -748,7 +750,7 @@ int cmd_stats(int argc, char **argv)
 		ret = sacfs_read_line("version", version, sizeof(version));
 	if (!ret)
 		ret = dev_set_read(&s, optind < argc ? argv + optind : NULL,
-				   argc - optind);
+				   argc - optind, false);
 	if (ret)
 		return ret;
 
@@ -945,7 +947,7 @@ int cmd_watch(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	ret = dev_set_read(&prev, NULL, 0);
+	ret = dev_set_read(&prev, NULL, 0, false);
 	if (ret)
 		return ret;
 	t0 = mono_s();
@@ -956,7 +958,7 @@ int cmd_watch(int argc, char **argv)
 			;
 		if (watch_stop)
 			break;
-		ret = dev_set_read(&cur, NULL, 0);
+		ret = dev_set_read(&cur, NULL, 0, false);
 		if (ret)
 			break;
 		t1 = mono_s();

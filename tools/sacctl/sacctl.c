@@ -67,6 +67,15 @@ static const struct sacctl_op sacctl_ops[] = {
 	  "  INTERVAL          seconds between samples (default 1, >= 0.1)\n"
 	  "  -n, --count N     stop after N intervals (default: until ^C)\n"
 	  "  -a, --all         include devices without activity\n" },
+	{ "advise", cmd_advise, "[--apply] [DEV...]",
+	  "advise a policy per device, with the reason for it",
+	  "  -A, --apply       write the advised policy of every device whose\n"
+	  "                    advice differs from its override (else nothing\n"
+	  "                    is changed), and print 'applied DEV POLICY'\n"
+	  "  One line per device: DEVICE, its effective POLICY, the ADVICE\n"
+	  "  ('-': keep it) and the REASON. The rules and thresholds are in\n"
+	  "  sacctl(8), ADVICE RULES; the fault rule reads the kernel log\n"
+	  "  (SACCTL_KMSG=FILE reads a file instead).\n" DEV_HELP },
 	{ "trace", cmd_trace, "[-d SECONDS] [-b KB] [DEV...] | -i FILE [DEV...]",
 	  "record the iommu_sac trace events and summarise them per device",
 	  "  -d, --duration S  record for S seconds (default: until ^C)\n"

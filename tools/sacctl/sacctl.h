@@ -4,8 +4,10 @@
  *
  * One file per job: sacctl.c (operations table, usage text, options, error
  * reporting), sacfs.c (the module's debugfs files), resolve.c (DEV names to
- * device names), cmds.c (the debugfs subcommands), json.c and prom.c (the
- * two writers), trace.c (ftrace recording and summary).
+ * device names), cmds.c (the debugfs subcommands), iova32.c (the 32-bit IOVA
+ * space view), advise.c (the advise command and its rules), kmsg.c (IOMMU
+ * faults in the kernel log), json.c and prom.c (the two writers), trace.c
+ * (ftrace recording and summary).
  *
  * Every command returns one of the SACCTL_E* exit codes; a failing command
  * reports its error once, through sacctl_err(), which writes to stderr or,
@@ -91,6 +93,24 @@ struct sac_lat {
 	uint64_t lo, hi, count;
 };
 
+/*
+ * devices/<dev>/iova32 (docs/interfaces.md). A module without the file is
+ * no error: err says why there is no view, and every reader shows "-".
+ */
+#define SAC_IOVA32_HIST_MAX	64
+#define SAC_IOVA32_SHARED_MAX	1280	/* 16 names, commas and "..." */
+
+struct sac_iova32 {
+	int err;		/* 0: read; ENOENT: no such file; else errno */
+	bool available;
+	char domain[SAC_NAME_MAX];
+	char reason[SAC_VAL_MAX];	/* available 0 (or err): why */
+	char shared_with[SAC_IOVA32_SHARED_MAX];
+	struct sac_kvs kvs;	/* the other "key N" lines, in file order */
+	int nhist;
+	uint64_t hist[SAC_IOVA32_HIST_MAX];	/* gap32_hist_0.. */
+};
+
 struct sac_dev {
 	char name[SAC_NAME_MAX];
 	char policy[SAC_NAME_MAX];
@@ -98,6 +118,7 @@ struct sac_dev {
 	struct sac_kvs stats;
 	int nlat;
 	struct sac_lat lat[SAC_LAT_MAX];
+	struct sac_iova32 iova32;	/* only if read (dev_set_read) */
 };
 
 const char *sacfs_debugfs_root(void);
@@ -106,6 +127,8 @@ const char *sacfs_sysfs_root(void);
 int sacfs_check(void);
 int sacfs_read_kvs(const char *rel, struct sac_kvs *kvs);
 int sacfs_read_line(const char *rel, char *buf, size_t size);
+/* fopen of a debugfs file for reading; NULL with errno, nothing reported. */
+FILE *sacfs_fopen(const char *rel);
 int sacfs_write(const char *rel, const char *val, const char *what);
 const char *kvs_get(const struct sac_kvs *kvs, const char *key);
 uint64_t kvs_u64(const struct sac_kvs *kvs, const char *key);
@@ -126,6 +149,66 @@ void sac_driver(const char *name, char *out, size_t size);
 bool sac_policy_valid(const char *s, bool allow_default);
 extern const char *const sac_policies[];
 
+/* iova32.c */
+void iova32_read(const char *name, struct sac_iova32 *v);
+uint64_t iova32_u64(const struct sac_iova32 *v, const char *key);
+/* Pages below 4 GiB a 32-bit request can get: space32 - reserved32. */
+uint64_t iova32_alloc_pages(const struct sac_iova32 *v);
+/* used32 in % of the allocatable pages; NAN without a view. */
+double iova32_used_pct(const struct sac_iova32 *v);
+/* Why there is no view (err, or available 0); "" when there is one. */
+const char *iova32_why_not(const struct sac_iova32 *v, char *buf,
+			   size_t size);
+/* list cells: USED32 ("12.5%") and FIT32 ("2M", "512K"); "-" without. */
+void iova32_cells(const struct sac_iova32 *v, char *used, size_t used_size,
+		  char *fit, size_t fit_size);
+/* show: the human section, lines starting with indent. */
+void iova32_print(const struct sac_iova32 *v, const char *indent);
+/* JSON: the field "iova32" with the view as an object. */
+void iova32_json(const struct sac_iova32 *v);
+
+/* kmsg.c: IOMMU DMA faults in the kernel log */
+struct sac_fault {
+	char dev[SAC_NAME_MAX];	/* "0000:00:05.0" */
+	double ts;		/* seconds since boot; < 0: no timestamp */
+	bool has_addr;
+	uint64_t addr;
+};
+
+struct sac_kmsg {
+	char *buf;
+	size_t len;
+	char src[256];		/* "klogctl" or the file, for messages */
+};
+
+struct sac_faults {
+	unsigned int n;
+	double last_ts;
+	bool has_addr;
+	uint64_t last_addr;
+};
+
+/* One log line; true if it reports a DMA fault of a PCI device. */
+bool kmsg_parse_fault(const char *line, struct sac_fault *f);
+/* The kernel log (klogctl, or the file $SACCTL_KMSG); 0 or an errno. */
+int kmsg_read(struct sac_kmsg *k);
+void kmsg_free(struct sac_kmsg *k);
+/* Faults of dev logged at since_s or later (since_s < 0: any, untimed too). */
+void kmsg_count(const struct sac_kmsg *k, const char *dev, double since_s,
+		struct sac_faults *c);
+
+/* cmds.c: shared with advise.c */
+struct dev_set {
+	int n;
+	struct sac_dev *devs;
+};
+
+/* DEV to a device in the module's table, or an error reported. */
+int resolve_dev(const char *dev, char *name, size_t size);
+/* All devices (names == NULL) or the DEVs named; iova32 views too if asked. */
+int dev_set_read(struct dev_set *s, char **names, int nnames, bool iova32);
+void dev_set_free(struct dev_set *s);
+
 /* cmds.c */
 int cmd_status(int argc, char **argv);
 int cmd_list(int argc, char **argv);
@@ -136,6 +219,9 @@ int cmd_rearm(int argc, char **argv);
 int cmd_reset(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+
+/* advise.c */
+int cmd_advise(int argc, char **argv);
 
 /* trace.c */
 int cmd_trace(int argc, char **argv);

@@ -159,6 +159,14 @@ int sacfs_read_line(const char *rel, char *buf, size_t size)
 	return SACCTL_OK;
 }
 
+FILE *sacfs_fopen(const char *rel)
+{
+	char path[512];
+
+	sacfs_path(path, sizeof(path), rel);
+	return fopen(path, "re");
+}
+
 int sacfs_read_kvs(const char *rel, struct sac_kvs *kvs)
 {
 	char path[512], line[256], *sp, *nl;

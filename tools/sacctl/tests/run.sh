@@ -112,6 +112,52 @@ mkdev 0000:00:05.0 dac dac 500 200 0 500 1 32
 mkdev 0000:00:06.0 default sac 0 0 0 0 0 64
 mkdev 0000:00:07.0 default sac 0 0 0 0 0 64
 
+# kvfile FILE DEFAULTS OVERRIDES: "key value" lines in the order of
+# DEFAULTS ("k=v k=v ..."), each value replaced by OVERRIDES' if named
+# there; '~' in a value is a blank.
+kvfile() {
+	awk -v d="$2" -v o="$3" 'BEGIN {
+		m = split(o, b, " ")
+		for (i = 1; i <= m; i++) { e = index(b[i], "="); ov[substr(b[i], 1, e - 1)] = substr(b[i], e + 1) }
+		n = split(d, a, " ")
+		for (i = 1; i <= n; i++) {
+			e = index(a[i], "="); k = substr(a[i], 1, e - 1)
+			v = (k in ov) ? ov[k] : substr(a[i], e + 1)
+			gsub("~", " ", v); print k " " v
+		}
+	}' > "$1"
+}
+# iova32 FILE [OVERRIDES [HIST]]: devices/<dev>/iova32 as the module writes
+# it (docs/interfaces.md), an available view of a q35-like 32-bit space
+# (600000 allocatable pages) by default; HIST is "K:N,K:N" for the
+# gap32_hist_K lines (21 of them, 4 KiB pages). "available=0 ..." writes
+# the three-line form.
+IOVA32_KEYS="available=1 domain=dma-fq group=3 group_devices=1 shared_with=- granule=4096
+start_pfn=1 limit32_pfn=1048575 space32_pages=1048574 reserved32_pages=448574
+used32_pages=72000 used32_iovas=900 free32_pages=528000 gaps32=3
+largest_gap32_pages=520000 largest_fit32_pages=262144 max32_alloc_size=1048576
+reserved_high_pages=0 used_high_pages=0 used_high_iovas=0 rcache=1
+cached32_iovas=12 cached32_pages=12 cached_iovas=40 cached_pages=50
+walked_iovas=912 lock_holds=1 truncated=0"
+iova32() {
+	case "${2-}" in
+	available=0*) kvfile "$1" "available=0 domain=none reason=no~driver~bound" "$2"; return ;;
+	esac
+	kvfile "$1" "$(echo $IOVA32_KEYS)" "${2-}"
+	k=0
+	while [ $k -le 20 ]; do
+		c=$(echo ",${3-18:1,9:1,0:1}," | sed -n "s/.*,$k:\([0-9]*\),.*/\1/p")
+		echo "gap32_hist_$k ${c:-0}"
+		k=$((k + 1))
+	done >> "$1"
+}
+# 0000:00:04.0: 12% used, shared by three devices; 0000:00:05.0: identity;
+# 0000:00:06.0: a module without the file; 0000:00:07.0: 90% used, the
+# caches not read, the walk truncated.
+iova32 "$D/devices/0000:00:04.0/iova32" "group_devices=3 shared_with=0000:00:1f.2,0000:00:1f.3"
+iova32 "$D/devices/0000:00:05.0/iova32" "available=0 domain=identity reason=identity~domain:~DMA~is~not~translated"
+iova32 "$D/devices/0000:00:07.0/iova32" "used32_pages=540000 free32_pages=60000 gaps32=5 largest_gap32_pages=200 largest_fit32_pages=128 max32_alloc_size=256 rcache=0 cached32_iovas=0 cached32_pages=0 cached_iovas=0 cached_pages=0 walked_iovas=64 lock_holds=1 truncated=1" "7:3,1:2"
+
 export SACCTL_SYSFS=$S SACCTL_DEBUGFS=$T/debug
 
 # ---- C unit tests ----------------------------------------------------------
@@ -209,12 +255,26 @@ rc "list" 0 "$SACCTL" list
 check_eq "list: one row per device" 4 "$(grep -c '^0000:' "$T/out")"
 check "list: 0000:00:05.0 row (driver, bits, policy override, state, hit rate, dac)" \
 	grep -Eq '^0000:00:05.0 +- +32 +dac\* +dac +0.0% +500 +1 ' "$T/out"
-check "list: 0000:00:04.0 row (driver sac_edu, 100% hits)" \
-	grep -Eq '^0000:00:04.0 +sac_edu +64 +auto +sac +100.0% +0 +0 +never' "$T/out"
+check "list: 0000:00:04.0 row (driver sac_edu, 100% hits, 12% of its 32-bit space used, fit 1 GiB)" \
+	grep -Eq '^0000:00:04.0 +sac_edu +64 +auto +sac +100.0% +0 +0 +12.0% +1G +never' "$T/out"
+check "list: USED32 and FIT32 of a 90% used space (fit 128 pages = 512K)" \
+	grep -Eq '^0000:00:07.0 .* +90.0% +512K +never' "$T/out"
+check "list: USED32 and FIT32 '-' for an identity domain" \
+	grep -Eq '^0000:00:05.0 .* +1 +- +- +' "$T/out"
+check "list: USED32 and FIT32 '-' without an iova32 file" \
+	grep -Eq '^0000:00:06.0 .* +0 +- +- +never' "$T/out"
+check "list: header names USED32 and FIT32" grep -Eq '^DEVICE .* SWITCHES +USED32 +FIT32 +LAST SWITCH$' "$T/out"
 rc "-p list" 0 "$SACCTL" -p list
 check "list --pretty parses" json_ok "$T/out"
 check_eq "list JSON: devices" 4 "$(jq length "$T/out")"
 check_eq "list JSON: driver of the nvme" nvme "$(jq -r '.[] | select(.device == "0000:00:06.0") | .driver' "$T/out")"
+check_eq "list JSON: iova32.used32_pages of 0000:00:04.0 is a number" 72000 \
+	"$(jq '.[] | select(.device == "0000:00:04.0") | .iova32.used32_pages | numbers' "$T/out")"
+check_eq "list JSON: identity domain is {available: false, domain, reason}" \
+	'false identity "identity domain: DMA is not translated"' \
+	"$(jq -r '.[] | select(.device == "0000:00:05.0") | .iova32 | "\(.available) \(.domain) \(.reason | tojson)"' "$T/out")"
+check_eq "list JSON: no iova32 file: available false, domain null" "false null" \
+	"$(jq -r '.[] | select(.device == "0000:00:06.0") | .iova32 | "\(.available) \(.domain)"' "$T/out")"
 
 rc "show by short address" 0 "$SACCTL" show 00:04.0
 check "show names the device and driver" grep -q '^0000:00:04.0 (driver sac_edu)' "$T/out"
@@ -225,6 +285,54 @@ check_eq "show JSON: 32 latency buckets" 32 "$(jq '.latency | length' "$T/out")"
 check_eq "show JSON: last bucket's upper bound is u64 max" 18446744073709551615 "$(python3 -c 'import sys,json; print(json.load(open(sys.argv[1]))["latency"][31]["hi_ns"])' "$T/out")"
 rc "show eth0" 0 "$SACCTL" show eth0
 check "show eth0 resolves to 0000:00:07.0" grep -q '^0000:00:07.0 (driver e1000e)' "$T/out"
+
+# show: the iova32 section
+rc "show 00:04.0 (iova32 available)" 0 "$SACCTL" show 00:04.0
+check "show: domain, group and the devices sharing it" \
+	grep -Eq '^    domain +dma-fq, IOMMU group 3, shared with 0000:00:1f.2,0000:00:1f.3 \(3 devices' "$T/out"
+check "show: 32-bit space in pages and MiB" grep -Eq '^    32-bit space +1048574 pages +4096.0 MiB' "$T/out"
+check "show: reserved pages, MiB, % of the space" grep -Eq '^    reserved +448574 pages +1752.2 MiB +42.8% of the space' "$T/out"
+check "show: used pages, MiB, % of the allocatable, IOVAs" \
+	grep -Eq '^    used +72000 pages +281.2 MiB +12.0% of the 600000 allocatable, in 900 IOVAs' "$T/out"
+check "show: free pages and gaps" grep -Eq '^    free +528000 pages +2062.5 MiB +88.0%, in 3 gaps' "$T/out"
+check "show: largest gap and fit" grep -Eq '^    largest gap +520000 pages, largest fit 262144 pages \(1024.0 MiB\)' "$T/out"
+check "show: max32_alloc_size with no failing size" grep -q 'max32_alloc_size 1048576 pages (no 32-bit size known to fail)' "$T/out"
+check_eq "show: gap histogram, non-empty buckets largest first" \
+	"gaps          262144-524287 pages: 1, 512-1023 pages: 1, 1-1 pages: 1" \
+	"$(grep -E '^    gaps ' "$T/out" | sed 's/^    //')"
+check "show: cached IOVAs (rcache 1)" grep -Eq '^    cached +12 IOVAs, 12 pages below 4 GiB.*40 IOVAs, 50 pages in all' "$T/out"
+check "show: one lock hold is one snapshot" grep -q '912 IOVAs visited, 1 lock hold (one snapshot)' "$T/out"
+check "show: no truncation warning" sh -c "! grep -q truncated '$T/out'"
+rc "show 00:07.0 (rcache 0, truncated)" 0 "$SACCTL" show 00:07.0
+check "show: rcache 0 says the caches were not read" grep -Eq '^    cached +- \(rcache 0' "$T/out"
+check "show: truncated warning" grep -q 'WARNING: truncated' "$T/out"
+check "show: max32_alloc_size hint" grep -q 'max32_alloc_size 256 pages: 32-bit requests that large or larger fail without a search' "$T/out"
+check "show: not shared" grep -q 'IOMMU group 3, not shared' "$T/out"
+check_eq "show: gap histogram of 00:07.0" "gaps          128-255 pages: 3, 2-3 pages: 2" \
+	"$(grep -E '^    gaps ' "$T/out" | sed 's/^    //')"
+rc "show 00:05.0 (identity domain)" 0 "$SACCTL" show 00:05.0
+check "show: not available, with the domain and the reason" \
+	grep -q '^  iova32: not available (domain identity): identity domain: DMA is not translated$' "$T/out"
+rc "show 00:06.0 (no iova32 file: no failure)" 0 "$SACCTL" show 00:06.0
+check "show: a module without the file" grep -q '^  iova32: not available: this iommu_sac has no iova32 file$' "$T/out"
+check "show: latency still shown after it" grep -q '^  allocation latency:' "$T/out"
+rc "show --json 00:04.0" 0 "$SACCTL" show --json 00:04.0
+check "show --json parses" json_ok "$T/out"
+check_eq "show JSON: every iova32 key of the file, the histogram as one array, and two derived" \
+	"$(for k in $IOVA32_KEYS gap32_hist= allocatable32_pages= used32_pct=; do echo "${k%%=*}"; done | LC_ALL=C sort | tr '\n' ' ')" \
+	"$(jq -r '.iova32 | keys[]' "$T/out" | LC_ALL=C sort | tr '\n' ' ')"
+check_eq "show JSON: numbers are numbers" "number number number" \
+	"$(jq -r '.iova32 | [.space32_pages, .largest_fit32_pages, .max32_alloc_size] | map(type) | join(" ")' "$T/out")"
+check_eq "show JSON: gap32_hist has 21 buckets summing to gaps32" "21 3 3" \
+	"$(jq -r '.iova32 | "\(.gap32_hist | length) \(.gap32_hist | add) \(.gaps32)"' "$T/out")"
+check_eq "show JSON: shared_with" '["0000:00:1f.2","0000:00:1f.3"]' "$(jq -c .iova32.shared_with "$T/out")"
+check_eq "show JSON: flags are booleans (available, rcache, truncated)" "true true false" \
+	"$(jq -r '.iova32 | "\(.available) \(.rcache) \(.truncated)"' "$T/out")"
+check_eq "show JSON: used32_pct of the allocatable space" 12 "$(jq .iova32.used32_pct "$T/out")"
+rc "show -p 00:05.0" 0 "$SACCTL" show -p 00:05.0
+check "show --pretty (identity) parses" json_ok "$T/out"
+check_eq "show JSON: identity domain is exactly available, domain, reason" \
+	'{"available":false,"domain":"identity","reason":"identity domain: DMA is not translated"}' "$(jq -c .iova32 "$T/out")"
 
 rc "set 00:04.0 dac" 0 "$SACCTL" set 00:04.0 dac
 check_eq "set wrote the device's policy file" dac "$(cat "$D/devices/0000:00:04.0/policy")"
