@@ -239,8 +239,8 @@ static void advise_dev(const struct sac_dev *d, struct advise_log *log,
 		a->rule = "wasted";
 		a->policy = "auto";
 		snprintf(a->reason, sizeof(a->reason),
-			 "policy sac: %s although the %s (largest fit %" PRIu64 " pages): each miss searches a fragmented space in vain; auto stops trying after the first miss",
-			 miss, space, fit);
+			 "policy sac: %s with the 32-bit space only %s used (largest fit %" PRIu64 " pages): every miss is a search of a fragmented space in vain; auto stops trying after the first miss",
+			 miss, upct, fit);
 		return;
 	}
 

@@ -23,6 +23,17 @@ check()  { d=$1; shift; if "$@" >/dev/null 2>&1; then ok "$d"; else not_ok "$d";
 check_eq() {
 	if [ "$2" = "$3" ]; then ok "$1 ($3)"; else not_ok "$1 (expected '$2', saw '$3')"; fi
 }
+# check_lines DESC EXPECTED SEEN: multi-line values; a diff when they differ.
+check_lines() {
+	if [ "$2" = "$3" ]; then
+		ok "$1 ($(printf '%s\n' "$3" | wc -l) lines)"
+	else
+		not_ok "$1"
+		printf '%s\n' "$2" > "$T/want"
+		printf '%s\n' "$3" > "$T/seen"
+		diff "$T/want" "$T/seen" | sed 's/^/# /'
+	fi
+}
 # rc DESC EXPECTED_CODE CMD...: the exit code of a command.
 rc() {
 	d=$1 want=$2
@@ -213,7 +224,7 @@ rc "trace -d -1" 2 "$SACCTL" trace -d -1
 rc "trace -i with -d" 2 "$SACCTL" trace -i x -d 1
 rc "stats --json --prometheus" 2 "$SACCTL" -j stats --prometheus
 rc "trace -b missing value" 2 "$SACCTL" trace -b
-for c in status list show set default rearm reset stats watch trace; do
+for c in status list show set default rearm reset stats watch trace advise; do
 	"$SACCTL" "$c" --help > "$T/out" 2>&1
 	r=$?
 	check "$c --help (exit 0, usage of $c)" \
@@ -385,6 +396,207 @@ if [ -w /dev/full ]; then
 	r=$?
 	check "list to a full disk fails (exit $r)" [ "$r" -ne 0 ]
 fi
+
+
+# ---- advise ----------------------------------------------------------------
+# A tree of its own: one device per rule and per corner of a rule, and a
+# kernel log with Intel (6.1 and 7.2 forms) and AMD fault lines.
+A=$T/adv
+STATE_KEYS="state=sac policy=default effective_policy=auto switches=0 last_switch_ns=0
+last_switch_size=0 last_switch_by=none dma_limit_bits=64 pci=yes native_bit=none layout=verified"
+STATS_KEYS="allocs=0 sac_tries=0 sac_hits=0 sac_misses=0 dac_allocs=0 failed=0
+dma32_refusals=0 switches=0 kernel_calls=0"
+# advdev NAME STATE STATS IOVA32: overrides of each file; IOVA32 is
+# "missing" (a module without the file), "bad" (not the format), or the
+# overrides of an available view, or "available=0 ...".
+advdev() {
+	dd=$A/iommu_sac/devices/$1
+	mkdir -p "$dd"
+	kvfile "$dd/state" "$(echo $STATE_KEYS)" "$2"
+	kvfile "$dd/stats" "$(echo $STATS_KEYS)" "$3"
+	awk '$1 == "policy" { print $2 }' "$dd/state" > "$dd/policy"
+	b=0
+	while [ $b -lt 32 ]; do echo "$b $b 0"; b=$((b + 1)); done > "$dd/latency"
+	case $4 in
+	missing) ;;
+	bad) printf 'used32_pages 5\navailable 1\n' > "$dd/iova32" ;;
+	*) iova32 "$dd/iova32" "$4" "${5-}" ;;
+	esac
+}
+mkadv() {
+	rm -rf "$A"
+	mkdir -p "$A/iommu_sac/devices"
+	echo 0.1.0 > "$A/iommu_sac/version"
+	advdev 0000:00:02.0 "" "allocs=5000 sac_tries=5000 sac_hits=5000" \
+		"available=0 domain=identity reason=identity~domain:~DMA~is~not~translated"
+	advdev 0000:00:03.0 "" "allocs=5000 sac_tries=5000 sac_hits=5000" missing
+	advdev 0000:00:04.0 "policy=sac effective_policy=sac" \
+		"allocs=4096 sac_tries=4096 sac_hits=1160 sac_misses=2936 dac_allocs=2936" \
+		"used32_pages=593920 free32_pages=6080 largest_gap32_pages=6000 largest_fit32_pages=4096 max32_alloc_size=512" "12:1,6:1,0:1"
+	advdev 0000:00:05.0 "state=dac switches=1 last_switch_ns=812400000000 last_switch_size=65536 last_switch_by=alloc" \
+		"allocs=5000 sac_tries=3001 sac_hits=3000 sac_misses=1 dac_allocs=2000 switches=1" \
+		"used32_pages=300000 free32_pages=300000"
+	advdev 0000:00:06.0 "" "allocs=10 sac_tries=10 sac_hits=10" ""
+	advdev 0000:00:07.0 "" "allocs=52000 sac_tries=52000 sac_hits=52000" ""
+	advdev 0000:00:08.0 "state=dac switches=3 last_switch_ns=900000000000 last_switch_size=2097152 last_switch_by=alloc" \
+		"allocs=5000 sac_tries=3 sac_misses=3 dac_allocs=5000 switches=3" \
+		"used32_pages=360000 free32_pages=240000 largest_fit32_pages=64"
+	advdev 0000:00:09.0 "policy=sac effective_policy=sac" \
+		"allocs=2000 sac_tries=2000 sac_hits=1700 sac_misses=300 dac_allocs=300" \
+		"used32_pages=270000 free32_pages=330000 largest_fit32_pages=64"
+	advdev 0000:00:0a.0 "state=dac switches=1 last_switch_ns=900000000000 last_switch_size=4096 last_switch_by=alloc" \
+		"allocs=5000 sac_tries=10 sac_hits=9 sac_misses=1 dac_allocs=4991 switches=1" ""
+	advdev 0000:00:0b.0 "policy=dac effective_policy=dac" "allocs=3000 dac_allocs=3000" ""
+	advdev 0000:00:0c.0 "policy=dac effective_policy=dac" "allocs=3000 dac_allocs=3000" ""
+	advdev 0000:05:00.0 "policy=dac effective_policy=dac" "allocs=3000 dac_allocs=3000" ""
+	advdev 0000:06:00.0 "policy=sac effective_policy=sac" \
+		"allocs=3000 sac_tries=3000 sac_hits=2990 sac_misses=10 dac_allocs=10" ""
+	advdev 0000:00:0d.0 "policy=dma32 effective_policy=dma32" \
+		"allocs=3000 sac_tries=3000 sac_hits=3000" ""
+	advdev 0000:00:0e.0 "" "allocs=5000 sac_tries=5000 sac_hits=5000" bad
+	advdev 0000:00:0f.0 "policy=dac effective_policy=dac dma_limit_bits=32" \
+		"allocs=3000 dac_allocs=3000" ""
+	advdev 0000:00:10.0 "policy=kernel effective_policy=kernel" "kernel_calls=500" ""
+}
+K=$T/kmsg
+cat > "$K" <<'EOF2'
+<6>[    0.000000] Linux version 6.1.0-test (fake)
+<3>[  700.000000] DMAR: DRHD: handling fault status reg 2
+<3>[  700.000100] DMAR: [DMA Read NO_PASID] Request device [00:05.0] fault addr 0xfffff000 [fault reason 0x06] PTE Read access is not set
+[  807.000000] DMAR: [DMA Read NO_PASID] Request device [00:05.0] fault addr 0xffffe000 [fault reason 0x06] PTE Read access is not set
+<3>[  813.000000] DMAR: [DMA Write NO_PASID] Request device [00:05.0] fault addr 0xffffd000 [fault reason 0x05] PTE Write access is not set
+[  815.200000] DMAR: [DMA Read PASID 0x1] Request device [00:05.0] fault addr 0x1000 [fault reason 0x06] PTE Read access is not set
+[  100.000000] DMAR: [DMA Read NO_PASID] Request device [00:0a.0] fault addr 0x8000 [fault reason 0x06] PTE Read access is not set
+DMAR: [DMA Read NO_PASID] Request device [00:0a.0] fault addr 0x9000 [fault reason 0x06] PTE Read access is not set
+[  820.000000] DMAR: [DMA Read NO_PASID] Request device [0000:00:0b.0] fault addr 0x2000 [fault reason 0x06] PTE Read access is not set
+[  830.000000] DMAR: [INTR-REMAP] Request device [00:0c.0] fault index 0x12 [fault reason 0x25] Present field in the IRTE entry is clear
+[  840.000000] nvme 0000:05:00.0: AMD-Vi: Event logged [IO_PAGE_FAULT domain=0x000b address=0xfffff000 flags=0x0020]
+[  840.100000] nvme 0000:05:00.0: AMD-Vi: Event logged [IO_PAGE_FAULT domain=0x000b address=0xffffe000 flags=0x0020]
+[  841.000000] AMD-Vi: Event logged [IO_PAGE_FAULT device=06:00.0 domain=0x000c address=0x3000 flags=0x0000]
+[  850.000000] DMAR: [DMA Read NO_PASID] Request device [00:0d.0] fault addr 0x4000 [fault reason 0x06] PTE Read access is not set
+[  851.000000] DMAR: [DMA Write NO_PASID] Request device [00:0f.0] fault addr 0x5000 [fault reason 0x05] PTE Write access is not set
+EOF2
+# Every device's "DEVICE RULE ADVICE" (JSON; null: no change).
+ADV_RULES="0000:00:02.0 unavailable null
+0000:00:03.0 unavailable null
+0000:00:04.0 pressure dac
+0000:00:05.0 fault dma32
+0000:00:06.0 idle null
+0000:00:07.0 ok null
+0000:00:08.0 pressure dac
+0000:00:09.0 wasted auto
+0000:00:0a.0 ok null
+0000:00:0b.0 fault dma32
+0000:00:0c.0 ok null
+0000:00:0d.0 ok null
+0000:00:0e.0 unavailable null
+0000:00:0f.0 ok null
+0000:00:10.0 idle null
+0000:05:00.0 fault dma32
+0000:06:00.0 fault dma32"
+ADV_APPLIED="0000:00:04.0 dac
+0000:00:05.0 dma32
+0000:00:08.0 dac
+0000:00:09.0 auto
+0000:00:0b.0 dma32
+0000:05:00.0 dma32
+0000:06:00.0 dma32"
+policies() { for f in "$A"/iommu_sac/devices/*/policy; do echo "$(basename "$(dirname "$f")") $(cat "$f")"; done; }
+adv() { env SACCTL_DEBUGFS="$A" SACCTL_KMSG="$K" "$SACCTL" "$@"; }
+# row DEV EFFECTIVE ADVICE REASON_ERE: one line of the plain table.
+row() {
+	check_eq "advise: $1 policy and advice" "$2 $3" "$(awk -v d="$1" '$1 == d { print $2, $3 }' "$T/out")"
+	check "advise: $1 reason /$4/" grep -Eq "^$1 +$2 +[a-z0-9-]+ +$4" "$T/out"
+}
+
+mkadv
+policies > "$T/pol0"
+rc "advise" 0 adv advise
+cp "$T/out" "$T/advise.txt"
+check_eq "advise: header" "DEVICE POLICY ADVICE REASON" "$(head -n1 "$T/out" | awk '{ print $1, $2, $3, $4 }')"
+check_eq "advise: one line per device" 17 "$(grep -c '^0000:' "$T/out")"
+check "advise: the log was readable, stderr empty" [ ! -s "$T/err" ]
+row 0000:00:02.0 auto - 'no 32-bit IOVA view: identity domain: DMA is not translated$'
+row 0000:00:03.0 auto - 'no 32-bit IOVA view: this iommu_sac has no iova32 file$'
+row 0000:00:04.0 sac dac '32-bit space 99.0% used \(largest free run 6000 pages, largest fit 4096\); 2936 of 4096 32-bit tries missed \(71.7%\): '
+row 0000:00:05.0 auto dma32 '2 IOMMU faults logged since it moved above 4 GiB at 812.4 s \(last at 815.2 s, addr 0x1000\): its DMA may drop high address bits'
+row 0000:00:06.0 auto - 'idle: 10 allocations since the last reset \(fewer than 1000'
+row 0000:00:07.0 auto - '32-bit space 12.0% used, 0 of 52000 32-bit tries missed \(0.0%\): nothing to change$'
+row 0000:00:08.0 auto dac '32-bit space 60.0% used, but its largest fit, 64 pages, is below the 512 pages of the last failed 32-bit request; policy auto switched 3 times'
+row 0000:00:09.0 sac auto 'policy sac: 300 of 2000 32-bit tries missed \(15.0%\) with the 32-bit space only 45.0% used \(largest fit 64 pages\)'
+row 0000:00:0a.0 auto - '32-bit space 12.0% used, 1 of 10 32-bit tries missed'
+row 0000:00:0b.0 dac dma32 '1 IOMMU fault logged while under policy dac with 3000 allocations above 4 GiB \(last at 820.0 s, addr 0x2000\)'
+row 0000:00:0c.0 dac - 'policy dac: 3000 allocations above 4 GiB without an IOMMU fault logged, 32-bit space 12.0% used: nothing to change$'
+row 0000:00:0d.0 dma32 - 'policy dma32: 0 of 3000 allocations refused'
+row 0000:00:0e.0 auto - 'no 32-bit IOVA view: iova32 is not in the documented format$'
+row 0000:00:0f.0 dac - 'policy dac: 3000 allocations above 4 GiB, 32-bit space'
+row 0000:00:10.0 kernel - 'idle: policy kernel, iommu_sac serves none of its allocations \(500 left to the kernel\)$'
+row 0000:05:00.0 dac dma32 '2 IOMMU faults logged while under policy dac with 3000 allocations above 4 GiB \(last at 840.1 s, addr 0xffffe000\)'
+row 0000:06:00.0 sac dma32 '1 IOMMU fault logged while under policy sac with 10 allocations above 4 GiB \(last at 841.0 s, addr 0x3000\)'
+check "advise: no 'applied' line without --apply" sh -c "! grep -q '^applied' '$T/out'"
+check_lines "advise without --apply changed no policy file" "$(cat "$T/pol0")" "$(policies)"
+
+rc "advise --json" 0 adv advise --json
+check "advise --json parses (python3, jq)" json_ok "$T/out"
+check_lines "advise --json: rule and advice of every device" "$ADV_RULES" \
+	"$(jq -r '.devices[] | "\(.device) \(.rule) \(.advice)"' "$T/out")"
+check_eq "advise --json: device keys" "advice device effective faults policy reason rule state" \
+	"$(jq -r '.devices[0] | keys | join(" ")' "$T/out")"
+check_eq "advise --json: faults counted after the switch only (05.0), none before it (0a.0), no INTR-REMAP (0c.0)" "2 0 0" \
+	"$(jq -r '[.devices[] | select(.device == "0000:00:05.0" or .device == "0000:00:0a.0" or .device == "0000:00:0c.0") | .faults] | join(" ")' "$T/out")"
+check_eq "advise --json: faults null where not looked at (idle, dma32, 32-bit limit)" "null null null" \
+	"$(jq -r '[.devices[] | select(.device == "0000:00:06.0" or .device == "0000:00:0d.0" or .device == "0000:00:0f.0") | .faults] | map(tostring) | join(" ")' "$T/out")"
+check_eq "advise --json: policy is the override, effective the policy in force" "default auto" \
+	"$(jq -r '.devices[] | select(.device == "0000:00:05.0") | "\(.policy) \(.effective)"' "$T/out")"
+check_eq "advise --json: the reason is the table's" \
+	"$(awk '$1 == "0000:00:04.0" { sub(/^[^ ]+ +[^ ]+ +[^ ]+ +/, ""); print }' "$T/advise.txt")" \
+	"$(jq -r '.devices[] | select(.device == "0000:00:04.0") | .reason' "$T/out")"
+check_eq "advise --json: nothing applied, log read" '[] read' "$(jq -rc '"\(.applied) \(.kernel_log)"' "$T/out")"
+check_lines "advise --json changed no policy file" "$(cat "$T/pol0")" "$(policies)"
+
+rc "advise --apply" 0 adv advise --apply
+check_lines "advise --apply: one 'applied DEV POLICY' line per change" "$ADV_APPLIED" \
+	"$(awk '$1 == "applied" { print $2, $3 }' "$T/out")"
+check_eq "advise --apply: the table comes first" 18 "$(grep -n '^applied' "$T/out" | head -n1 | cut -d: -f1 | awk '{ print $1 - 1 }')"
+check_lines "advise --apply wrote exactly the advised policy files" \
+	"$(printf '%s\n%s\n' "$ADV_APPLIED" "$(cat "$T/pol0")" | sort -k1,1 -u)" "$(policies)"
+mkadv
+rc "advise -j --apply DEV (one device)" 0 adv -j advise --apply 00:09.0
+check_eq "advise -j --apply DEV: applied" '[{"device":"0000:00:09.0","policy":"auto"}]' "$(jq -c .applied "$T/out")"
+check_eq "advise -j --apply DEV: only that device listed" 0000:00:09.0 "$(jq -r '[.devices[].device] | join(",")' "$T/out")"
+check_lines "advise -j --apply DEV wrote only its policy file" \
+	"$(sed 's/^0000:00:09.0 sac$/0000:00:09.0 auto/' "$T/pol0")" "$(policies)"
+mkadv
+rc "advise -A on a device with no advice" 0 adv advise -A 00:07.0
+check_eq "advise -A: nothing to apply" "nothing to apply" "$(tail -n1 "$T/out")"
+check_lines "advise -A with no advice changed nothing" "$(cat "$T/pol0")" "$(policies)"
+rc "advise a device named twice (once by short address)" 0 adv advise 00:04.0 0000:00:04.0
+check_eq "advise: a device named twice is one line" 1 "$(grep -c '^0000:00:04.0' "$T/out")"
+rc "advise --apply with an unknown device" 7 adv advise --apply 00:04.0 0000:7f:00.0
+check "advise: the unknown device is named" grep -q '0000:7f:00.0' "$T/err"
+check_lines "advise --apply with an unknown device changed nothing" "$(cat "$T/pol0")" "$(policies)"
+rc "advise --apply --frob" 2 adv advise --apply --frob
+check_lines "advise with an unknown option changed nothing" "$(cat "$T/pol0")" "$(policies)"
+rc "advise --apply=yes (takes no value)" 2 adv advise --apply=yes
+rc "advise without the module" 5 env SACCTL_DEBUGFS="$T/empty" SACCTL_KMSG="$K" "$SACCTL" advise --apply
+rm "$A/iommu_sac/devices/0000:00:08.0/policy"
+mkdir "$A/iommu_sac/devices/0000:00:08.0/policy"
+rc "advise --apply with a policy file that cannot be written" 1 adv advise --apply
+check "advise --apply: the write error names the file" grep -q '0000:00:08.0/policy' "$T/err"
+check_eq "advise --apply: changes before the failing one were applied and reported" \
+	"0000:00:04.0 dac 0000:00:05.0 dma32" "$(awk '$1 == "applied" { printf "%s%s %s", s, $2, $3; s = " " }' "$T/out")"
+rc "advise -j --apply with a policy file that cannot be written" 1 adv -j advise --apply
+check_eq "advise -j --apply: the error is JSON" 1 "$(jq .exit_code "$T/out")"
+mkadv
+rc "advise with an unreadable kernel log" 0 env SACCTL_DEBUGFS="$A" SACCTL_KMSG="$T/nosuch" "$SACCTL" advise
+check_eq "advise: an unreadable log is said once on stderr" 1 "$(grep -c 'cannot read the kernel log' "$T/err")"
+check_eq "advise: without the log no fault advice (0000:00:05.0)" "auto -" \
+	"$(awk '$1 == "0000:00:05.0" { print $2, $3 }' "$T/out")"
+check_eq "advise: other rules still apply without the log" "dac auto" \
+	"$(awk '$1 == "0000:00:04.0" { a = $3 } $1 == "0000:00:09.0" { b = $3 } END { print a, b }' "$T/out")"
+rc "advise -j with an unreadable kernel log" 0 env SACCTL_DEBUGFS="$A" SACCTL_KMSG="$T/nosuch" "$SACCTL" -j advise
+check "advise -j: kernel_log says unreadable" jq -e '.kernel_log | startswith("unreadable")' "$T/out"
+check_eq "advise -j: faults null without the log" null "$(jq '.devices[] | select(.device == "0000:00:05.0") | .faults' "$T/out")"
 
 echo "1..$n"
 echo "# $((n - fail)) passed, $fail failed"
