@@ -22,6 +22,24 @@
 #include "compat.h"
 #include "sac.h"
 
+/*
+ * The enums the events print symbolically: exported to the format files,
+ * so that user space (trace-cmd, libtraceevent) can resolve them too.
+ */
+TRACE_DEFINE_ENUM(SAC_POLICY_DEFAULT);
+TRACE_DEFINE_ENUM(SAC_POLICY_AUTO);
+TRACE_DEFINE_ENUM(SAC_POLICY_SAC);
+TRACE_DEFINE_ENUM(SAC_POLICY_DAC);
+TRACE_DEFINE_ENUM(SAC_POLICY_DMA32);
+TRACE_DEFINE_ENUM(SAC_POLICY_KERNEL);
+TRACE_DEFINE_ENUM(SAC_STATE_SAC);
+TRACE_DEFINE_ENUM(SAC_STATE_DAC);
+TRACE_DEFINE_ENUM(SAC_CAUSE_NONE);
+TRACE_DEFINE_ENUM(SAC_CAUSE_ALLOC);
+TRACE_DEFINE_ENUM(SAC_CAUSE_KERNEL);
+TRACE_DEFINE_ENUM(SAC_CAUSE_USER);
+TRACE_DEFINE_ENUM(SAC_CAUSE_DOMAIN);
+
 #define sac_show_policy(p)						\
 	__print_symbolic(p,						\
 		{ SAC_POLICY_DEFAULT,	"default" },			\

@@ -78,6 +78,21 @@ if command -v trace-cmd >/dev/null; then
 	check_eq "sacctl trace -i --json: EDU allocations" 1000 \
 		"$(grep -o "\"device\":\"$EDU\",\"allocs\":[0-9]*" /tmp/trace.json | jnum allocs)"
 	[ -s /tmp/trace.txt ] && diag "$(head -n 3 /tmp/trace.txt)"
+	# trace-cmd resolves the symbolic fields (TRACE_DEFINE_ENUM), not 0x1.
+	cd /tmp
+	trace-cmd record -q -e iommu_sac -o /tmp/trace.dat sh -c \
+		"echo dac > $D/devices/$EDU/policy; echo default > $D/devices/$EDU/policy;
+		 echo '2200 512' > $E/fill; echo all > $E/release; echo $EDU > $D/rearm" \
+		> /tmp/tc.log 2>&1
+	trace-cmd report -i /tmp/trace.dat > /tmp/trace.txt 2>&1
+	cd - >/dev/null
+	grep -m 3 'sac_[a-z]*: ' /tmp/trace.txt | while read -r l; do diag "$l"; done
+	check "trace-cmd report: sac_policy old=default new=dac by name" \
+		grep -q "sac_policy: *dev=$EDU old=default new=dac" /tmp/trace.txt
+	check "trace-cmd report: sac_switch state=dac ... by=alloc by name" \
+		grep -q "sac_switch: *dev=$EDU state=dac bits=[0-9]* size=2097152 by=alloc" /tmp/trace.txt
+	check "trace-cmd report: sac_rearm state=sac ... by=user by name" \
+		grep -q "sac_rearm: *dev=$EDU state=sac bits=0 size=0 by=user" /tmp/trace.txt
 else
 	skip "trace-cmd records, sacctl reads" "trace-cmd not in the guest"
 fi
