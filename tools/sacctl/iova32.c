@@ -216,9 +216,10 @@ void iova32_print(const struct sac_iova32 *v, const char *in)
 		       v->shared_with, ndev);
 	else
 		printf(", not shared\n");
-	printf("%s  32-bit space  %10" PRIu64 " pages %10.1f MiB         (pfn %" PRIu64 " to %" PRIu64 ", %" PRIu64 "-byte pages)\n",
+	printf("%s  32-bit space  %10" PRIu64 " pages %10.1f MiB         (pfns %" PRIu64 "..%" PRIu64 ", %" PRIu64 "-byte pages)\n",
 	       in, space, mib(v, space), iova32_u64(v, "start_pfn"),
-	       iova32_u64(v, "limit32_pfn"), gran);
+	       iova32_u64(v, "limit32_pfn") - !!iova32_u64(v, "limit32_pfn"),
+	       gran);
 	printf("%s  reserved      %10" PRIu64 " pages %10.1f MiB %6.1f%% of the space\n",
 	       in, rsv, mib(v, rsv), pct(rsv, space));
 	printf("%s  used          %10" PRIu64 " pages %10.1f MiB %6.1f%% of the %" PRIu64 " allocatable, in %" PRIu64 " IOVAs\n",
@@ -229,7 +230,8 @@ void iova32_print(const struct sac_iova32 *v, const char *in)
 	       iova32_u64(v, "gaps32"));
 	printf("%s  largest gap   %10" PRIu64 " pages, largest fit %" PRIu64 " pages (%.1f MiB): a 32-bit request of more fails\n",
 	       in, iova32_u64(v, "largest_gap32_pages"), fit, mib(v, fit));
-	if (max32 > iova32_u64(v, "limit32_pfn"))
+	/* limit32_pfn (or more): no hint since the last free. */
+	if (max32 >= iova32_u64(v, "limit32_pfn"))
 		printf("%s  max32_alloc_size %" PRIu64 " pages (no 32-bit size known to fail)\n",
 		       in, max32);
 	else

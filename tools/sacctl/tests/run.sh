@@ -144,7 +144,7 @@ kvfile() {
 # gap32_hist_K lines (21 of them, 4 KiB pages). "available=0 ..." writes
 # the three-line form.
 IOVA32_KEYS="available=1 domain=dma-fq group=3 group_devices=1 shared_with=- granule=4096
-start_pfn=1 limit32_pfn=1048575 space32_pages=1048574 reserved32_pages=448574
+start_pfn=1 limit32_pfn=1048576 space32_pages=1048575 reserved32_pages=448575
 used32_pages=72000 used32_iovas=900 free32_pages=528000 gaps32=3
 largest_gap32_pages=520000 largest_fit32_pages=262144 max32_alloc_size=1048576
 reserved_high_pages=0 used_high_pages=0 used_high_iovas=0 rcache=1
@@ -301,8 +301,8 @@ check "show eth0 resolves to 0000:00:07.0" grep -q '^0000:00:07.0 (driver e1000e
 rc "show 00:04.0 (iova32 available)" 0 "$SACCTL" show 00:04.0
 check "show: domain, group and the devices sharing it" \
 	grep -Eq '^    domain +dma-fq, IOMMU group 3, shared with 0000:00:1f.2,0000:00:1f.3 \(3 devices' "$T/out"
-check "show: 32-bit space in pages and MiB" grep -Eq '^    32-bit space +1048574 pages +4096.0 MiB' "$T/out"
-check "show: reserved pages, MiB, % of the space" grep -Eq '^    reserved +448574 pages +1752.2 MiB +42.8% of the space' "$T/out"
+check "show: 32-bit space in pages and MiB" grep -Eq '^    32-bit space +1048575 pages +4096.0 MiB +\(pfns 1\.\.1048575, 4096-byte pages\)' "$T/out"
+check "show: reserved pages, MiB, % of the space" grep -Eq '^    reserved +448575 pages +1752.2 MiB +42.8% of the space' "$T/out"
 check "show: used pages, MiB, % of the allocatable, IOVAs" \
 	grep -Eq '^    used +72000 pages +281.2 MiB +12.0% of the 600000 allocatable, in 900 IOVAs' "$T/out"
 check "show: free pages and gaps" grep -Eq '^    free +528000 pages +2062.5 MiB +88.0%, in 3 gaps' "$T/out"

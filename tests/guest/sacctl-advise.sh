@@ -1,0 +1,180 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# sacctl advise against the live module, and the iova32 view in sacctl show
+# and list. EDU under policy sac fills its 32-bit IOVA space with 2 MiB
+# mappings and keeps filling: every further mapping misses below 4 GiB and
+# lands above it. advise must then say dac for EDU (rule pressure) and
+# nothing for the idle EDU32, change nothing without --apply, write EDU's
+# policy with --apply, and say nothing more for EDU afterwards. Then the
+# fault rule: EDU32 (its hardware drops address bits above 32) under policy
+# dac gets IOVAs above 4 GiB, its DMA faults in the IOMMU, and advise says
+# dma32 for it, counting the new faults; applied, its round trips work.
+# allow: dmar-fault
+# timeout: 420
+. ./lib.sh
+
+command -v sacctl >/dev/null || skip_all "sacctl not built (make -C tools/sacctl)"
+SAC=/sys/kernel/debug/iommu_sac
+E=/sys/kernel/debug/sac_edu/$EDU
+E32=/sys/kernel/debug/sac_edu/$EDU32
+DS=$SAC/devices/$EDU/stats
+
+# rc CODE CMD...: exit code of a command; its stdout in /tmp/advise.out.
+rc() {
+	local want=$1
+	shift
+	"$@" > /tmp/advise.out 2> /tmp/advise.err
+	check_eq "${*#sacctl }: exit $want" "$want" "$?"
+}
+# field DEV N: field N of DEV's line in /tmp/advise.out.
+field() { awk -v d="$1" -v n="$2" '$1 == d { print $n }' /tmp/advise.out; }
+# reason DEV: the REASON column of DEV's advise line.
+reason() {
+	awk -v d="$1" '$1 == d { sub(/^[^ ]+ +[^ ]+ +[^ ]+ +/, ""); print }' /tmp/advise.out
+}
+# faults DEV: "faults" of DEV in advise --json output.
+faults() {
+	grep -o "\"device\":\"$1\"[^}]*" /tmp/advise.out |
+		grep -o '"faults":[0-9a-z]*' | cut -d: -f2
+}
+show_diag() { sed 's/^/#   /' /tmp/advise.out; }
+
+unload_sac iommu_sac
+check "sac_edu.ko loads" load_sac sac_edu
+check "iommu_sac.ko loads" load_sac iommu_sac
+check "EDU has an iova32 view" [ -r "$SAC/devices/$EDU/iova32" ]
+echo all > $SAC/rearm
+echo all > $E/release
+echo all > $E32/release
+sleep 1
+
+# printk's clock against CLOCK_BOOTTIME (/proc/uptime), which the fault
+# rule compares: how far apart are they here?
+u0=$(cut -d' ' -f1 /proc/uptime)
+echo "sacctl-advise: clock probe" > /dev/kmsg
+u1=$(cut -d' ' -f1 /proc/uptime)
+pk=$(dmesg | grep 'sacctl-advise: clock probe' | tail -n1 | sed 's/^\[ *\([0-9.]*\)\].*/\1/')
+diag "printk time $pk s, CLOCK_BOOTTIME $u0..$u1 s"
+
+# ---- pressure: EDU under sac with its 32-bit space full ----
+rc 0 sacctl set "$EDU" sac
+check_eq "EDU policy file" sac "$(cat $SAC/devices/$EDU/policy)"
+rc 0 sacctl reset
+echo "4096 512" > $E/fill
+below=$(kv $E/held below4g)
+above=$(kv $E/held above4g)
+diag "EDU holds $(kv $E/held mappings) x 2 MiB: $below below 4 GiB, $above above"
+check_eq "fill: every mapping held" 4096 "$(kv $E/held mappings)"
+check "fill: the 32-bit space ran out ($above mappings above 4 GiB)" [ "$above" -ge 300 ]
+tries=$(kv $DS sac_tries)
+misses=$(kv $DS sac_misses)
+check_eq "EDU: every mapping above 4 GiB is a 32-bit miss" "$above" "$misses"
+check "EDU: >= 16 misses, >= 10% of $tries tries ($misses)" \
+	[ "$misses" -ge 16 -a $((misses * 10)) -ge "$tries" ]
+check "EDU: >= 1000 allocations ($(kv $DS allocs))" [ "$(kv $DS allocs)" -ge 1000 ]
+
+rc 0 sacctl show "$EDU"
+sed -n '/^  iova32/,/^  allocation latency/p' /tmp/advise.out | sed 's/^/#   /'
+V=$SAC/devices/$EDU/iova32
+pct=$(awk '$1 == "space32_pages" { s = $2 } $1 == "reserved32_pages" { r = $2 }
+	$1 == "used32_pages" { u = $2 } END { printf "%.1f%%", 100 * u / (s - r) }' $V)
+check "show: used pages with the view's figure ($pct)" \
+	grep -Eq "^    used +$(kv $V used32_pages) pages +[0-9.]+ MiB +$pct of the" /tmp/advise.out
+check "show: the 32-bit space is nearly full ($pct)" \
+	[ "$(kv $V used32_pages)" -ge $(( ($(kv $V space32_pages) - $(kv $V reserved32_pages)) * 9 / 10 )) ]
+check "show: IOVAs above 4 GiB as held ($above)" \
+	grep -Eq "^    above 4 GiB +[0-9]+ pages .* in $above IOVAs" /tmp/advise.out
+rc 0 sacctl list
+check_eq "list: EDU USED32" "$pct" "$(field "$EDU" 9)"
+rc 0 sacctl -j show "$EDU"
+check "show --json: iova32 available with used32_pages a number" \
+	grep -q "\"iova32\":{\"available\":true,.*\"used32_pages\":$(kv $V used32_pages)," /tmp/advise.out
+
+rc 0 sacctl advise
+show_diag
+check_eq "advise: header" "DEVICE POLICY ADVICE REASON" "$(head -n1 /tmp/advise.out | awk '{ print $1, $2, $3, $4 }')"
+check_eq "advise: one line per device" "$(ls $SAC/devices | wc -l)" "$(grep -c '^[0-9a-f]\{4\}:' /tmp/advise.out)"
+check_eq "advise: EDU's policy" sac "$(field "$EDU" 2)"
+check_eq "advise: EDU's advice" dac "$(field "$EDU" 3)"
+reason "$EDU" > /tmp/advise.line
+check "advise: EDU's reason: the space $pct used" grep -q "^32-bit space $pct used" /tmp/advise.line
+check "advise: EDU's reason: $misses of $tries tries missed" grep -q "; $misses of $tries 32-bit tries missed" /tmp/advise.line
+check_eq "advise: EDU32's advice (idle)" - "$(field "$EDU32" 3)"
+reason "$EDU32" > /tmp/advise.line
+check "advise: EDU32 is idle ($(cat /tmp/advise.line))" grep -q '^idle: ' /tmp/advise.line
+check_eq "advise without --apply: EDU policy file unchanged" sac "$(cat $SAC/devices/$EDU/policy)"
+
+rc 0 sacctl advise --apply
+show_diag
+check "advise --apply: 'applied $EDU dac'" grep -qx "applied $EDU dac" /tmp/advise.out
+check_eq "advise --apply: one applied line per advice in its table" \
+	"$(awk 'NR > 1 && $1 ~ /^[0-9a-f]+:/ && $3 != "-"' /tmp/advise.out | wc -l)" \
+	"$(grep -c '^applied ' /tmp/advise.out)"
+check_eq "advise --apply: EDU policy file" dac "$(cat $SAC/devices/$EDU/policy)"
+check_eq "advise --apply: EDU effective policy" dac "$(kv $SAC/devices/$EDU/state effective_policy)"
+rc 0 sacctl advise
+check_eq "advise after --apply: EDU's policy" dac "$(field "$EDU" 2)"
+check_eq "advise after --apply: nothing more for EDU" - "$(field "$EDU" 3)"
+diag "EDU: $(reason "$EDU")"
+rc 0 sacctl -j advise "$EDU"
+check "advise --json: EDU rule ok, no advice" \
+	grep -q "\"device\":\"$EDU\",\"policy\":\"dac\",\"effective\":\"dac\",\"state\":\"[a-z]*\",\"advice\":null,\"rule\":\"ok\"" /tmp/advise.out
+rc 7 sacctl advise --apply "$EDU" 0000:7f:1f.7
+check_eq "advise with an unknown device changed nothing" dac "$(cat $SAC/devices/$EDU/policy)"
+rc 2 sacctl advise --frob
+
+echo all > $E/release
+sacctl set "$EDU" default > /dev/null
+sacctl rearm "$EDU" > /dev/null
+check_eq "cleanup: EDU policy default" default "$(cat $SAC/devices/$EDU/policy)"
+
+# ---- fault: EDU32 drops address bits above 32; under dac its DMA faults ----
+echo 64 > $E32/dma_bits
+rc 0 sacctl set "$EDU32" dac
+# The IOVA caches hold 32-bit IOVAs from earlier mappings: take them out.
+drain_iova_caches $E32
+rc 0 sacctl -j advise "$EDU32"
+n0=$(faults "$EDU32")
+diag "EDU32 faults logged so far (this boot): $n0"
+echo 64 > $E32/roundtrip
+set -- $(cat $E32/roundtrip)
+res=${1#result=}
+to=${3#iova_to=}
+echo all > $E32/release
+check "EDU32 under dac: IOVA above 4 GiB ($to)" [ $(( to >> 32 )) -ne 0 ]
+case $res in
+mismatch|timeout) ok "EDU32 under dac: the data does not arrive ($res)" ;;
+*) not_ok "EDU32 under dac: the data does not arrive (expected mismatch or timeout, saw $res)" ;;
+esac
+short=${EDU32#0000:}
+i=0
+while ! dmesg | grep -Eq "Request device \[(0000:)?$short\]|IO_PAGE_FAULT.*$short" && [ $i -lt 10 ]; do
+	sleep 1
+	i=$((i + 1))
+done
+diag "$(dmesg | grep -E "Request device \[(0000:)?$short\]" | tail -n1)"
+rc 0 sacctl -j advise "$EDU32"
+n1=$(faults "$EDU32")
+check "advise --json: EDU32's roundtrip added faults ($n0 -> $n1)" [ "${n1:-0}" -gt "${n0:-0}" ]
+rc 0 sacctl advise "$EDU32"
+show_diag
+check_eq "advise: EDU32's advice" dma32 "$(field "$EDU32" 3)"
+reason "$EDU32" > /tmp/advise.line
+check "advise: EDU32's reason names the faults ($(cat /tmp/advise.line))" \
+	grep -q "^$n1 IOMMU faults\? logged while under policy dac" /tmp/advise.line
+rc 0 sacctl advise --apply "$EDU32"
+check_eq "advise --apply EDU32: the applied line" "applied $EDU32 dma32" "$(grep '^applied' /tmp/advise.out)"
+check_eq "advise --apply EDU32: policy file" dma32 "$(cat $SAC/devices/$EDU32/policy)"
+echo 64 > $E32/roundtrip
+set -- $(cat $E32/roundtrip)
+check_eq "EDU32 under dma32: roundtrip" result=ok "$1"
+rc 0 sacctl advise "$EDU32"
+check_eq "advise after dma32: nothing more for EDU32" - "$(field "$EDU32" 3)"
+diag "EDU32: $(reason "$EDU32")"
+
+sacctl set "$EDU32" default > /dev/null
+sacctl rearm all > /dev/null
+check "iommu_sac.ko unloads" unload_sac iommu_sac
+check "sac_edu.ko unloads" unload_sac sac_edu
+rm -f /tmp/advise.out /tmp/advise.err /tmp/advise.line
+done_testing
