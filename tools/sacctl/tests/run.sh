@@ -231,6 +231,19 @@ for c in status list show set default rearm reset stats watch trace advise; do
 		sh -c "[ $r -eq 0 ] && grep -q '^Usage: sacctl .*$c' '$T/out'"
 done
 rc "help show" 0 "$SACCTL" help show
+# comp WORDS...: what the bash completion offers for the last word.
+comp() {
+	bash -c '. ./sacctl.bash-completion; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _sacctl; echo "${COMPREPLY[*]}"' comp "$@"
+}
+if command -v bash >/dev/null; then
+	check_eq "bash completion: adv -> advise" advise "$(comp sacctl adv)"
+	check_eq "bash completion: advise --a -> --apply" --apply "$(comp sacctl advise --a)"
+	# DEVs come from the live system: the host's loopback interface.
+	check_eq "bash completion: advise completes DEVs (interfaces)" lo \
+		"$(comp sacctl advise lo | tr ' ' '\n' | grep -x lo)"
+else
+	skip "bash completion of advise" "no bash"
+fi
 rc "help nosuch" 2 "$SACCTL" help nosuch
 
 rc "unknown policy" 8 "$SACCTL" set 00:04.0 fast
