@@ -85,7 +85,13 @@ check "show: the 32-bit space is nearly full ($pct)" \
 check "show: IOVAs above 4 GiB as held ($above)" \
 	grep -Eq "^    above 4 GiB +[0-9]+ pages .* in $above IOVAs" /tmp/advise.out
 rc 0 sacctl list
+show_diag
 check_eq "list: EDU USED32" "$pct" "$(field "$EDU" 9)"
+check_eq "list: EDU FIT32 (largest fit $(kv $V largest_fit32_pages) pages)" \
+	"$(awk '$1 == "largest_fit32_pages" { p = $2 } $1 == "granule" { g = $2 }
+		END { b = p * g; u = ""; split("K M G", U, " "); i = 0
+			while (b >= 1024 && b % 1024 == 0 && i < 3) { b /= 1024; i++ }
+			print (p ? b (i ? U[i] : "B") : 0) }' $V)" "$(field "$EDU" 10)"
 rc 0 sacctl -j show "$EDU"
 check "show --json: iova32 available with used32_pages a number" \
 	grep -q "\"iova32\":{\"available\":true,.*\"used32_pages\":$(kv $V used32_pages)," /tmp/advise.out

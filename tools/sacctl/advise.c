@@ -119,7 +119,7 @@ static bool advise_fault(const struct sac_dev *d, struct advise_log *log,
 		return false;
 	if (!log->tried) {
 		log->tried = true;
-		log->err = kmsg_read(&log->kmsg);
+		log->err = -kmsg_read(&log->kmsg);
 		if (log->err)
 			sacctl_warn("cannot read the kernel log (%s: %s): the fault rule is skipped",
 				    log->kmsg.src, strerror(log->err));

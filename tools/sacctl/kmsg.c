@@ -172,11 +172,11 @@ static int kmsg_read_file(const char *path, struct sac_kmsg *k)
 
 	f = fopen(path, "re");
 	if (!f)
-		return errno;
+		return -errno;
 	k->buf = malloc(cap + 1);
 	if (!k->buf) {
 		fclose(f);
-		return ENOMEM;
+		return -ENOMEM;
 	}
 	while ((n = fread(k->buf + k->len, 1, cap - k->len, f)) > 0) {
 		k->len += n;
@@ -187,12 +187,12 @@ static int kmsg_read_file(const char *path, struct sac_kmsg *k)
 		t = realloc(k->buf, 2 * cap + 1);
 		if (!t) {
 			fclose(f);
-			return ENOMEM;
+			return -ENOMEM;
 		}
 		k->buf = t;
 		cap *= 2;
 	}
-	err = ferror(f) ? EIO : 0;
+	err = ferror(f) ? -EIO : 0;
 	fclose(f);
 	k->buf[k->len] = '\0';
 	return err;
@@ -214,15 +214,15 @@ int kmsg_read(struct sac_kmsg *k)
 	snprintf(k->src, sizeof(k->src), "klogctl");
 	size = klogctl(SYSLOG_ACTION_SIZE_BUFFER, NULL, 0);
 	if (size < 0)
-		return errno;
+		return -errno;
 	if (size < 4096)
 		size = 1 << 20;
 	k->buf = malloc(size + 1);
 	if (!k->buf)
-		return ENOMEM;
+		return -ENOMEM;
 	n = klogctl(SYSLOG_ACTION_READ_ALL, k->buf, size);
 	if (n < 0) {
-		err = errno;
+		err = -errno;
 		kmsg_free(k);
 		return err;
 	}

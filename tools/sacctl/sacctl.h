@@ -190,7 +190,7 @@ struct sac_faults {
 
 /* One log line; true if it reports a DMA fault of a PCI device. */
 bool kmsg_parse_fault(const char *line, struct sac_fault *f);
-/* The kernel log (klogctl, or the file $SACCTL_KMSG); 0 or an errno. */
+/* The kernel log (klogctl, or the file $SACCTL_KMSG); 0 or -errno. */
 int kmsg_read(struct sac_kmsg *k);
 void kmsg_free(struct sac_kmsg *k);
 /* Faults of dev logged at since_s or later (since_s < 0: any, untimed too). */

@@ -54,7 +54,8 @@ static void resolve(const char *in, const char *want, int code)
 }
 
 /* A kernel log line: a fault of dev at ts (and addr), or no fault. */
-static void fault(const char *line, const char *dev, double ts, long long addr)
+static void log_line(const char *line, const char *dev, double ts,
+		     long long addr)
 {
 	struct sac_fault f;
 	char what[512];
@@ -74,39 +75,39 @@ static void fault(const char *line, const char *dev, double ts, long long addr)
 static void faults(void)
 {
 	/* 6.1/6.12 dmar_fault_do_one(), klogctl form with the level */
-	fault("<3>[  813.000000] DMAR: [DMA Read NO_PASID] Request device [00:05.0] fault addr 0xfffff000 [fault reason 0x06] PTE Read access is not set",
-	      "0000:00:05.0", 813.0, 0xfffff000);
-	fault("[  815.250000] DMAR: [DMA Write NO_PASID] Request device [00:1f.7] fault addr 0x1000 [fault reason 0x05] PTE Write access is not set",
-	      "0000:00:1f.7", 815.25, 0x1000);
-	fault("[    9.5] DMAR: [DMA Read PASID 0x1] Request device [AB:00.1] fault addr 0x2000 [fault reason 0x06] x",
-	      "0000:ab:00.1", 9.5, 0x2000);
+	log_line("<3>[  813.000000] DMAR: [DMA Read NO_PASID] Request device [00:05.0] fault addr 0xfffff000 [fault reason 0x06] PTE Read access is not set",
+		 "0000:00:05.0", 813.0, 0xfffff000);
+	log_line("[  815.250000] DMAR: [DMA Write NO_PASID] Request device [00:1f.7] fault addr 0x1000 [fault reason 0x05] PTE Write access is not set",
+		 "0000:00:1f.7", 815.25, 0x1000);
+	log_line("[    9.5] DMAR: [DMA Read PASID 0x1] Request device [AB:00.1] fault addr 0x2000 [fault reason 0x06] x",
+		 "0000:ab:00.1", 9.5, 0x2000);
 	/* 7.2: with the segment */
-	fault("[   20.000001] DMAR: [DMA Read NO_PASID] Request device [0001:00:0b.0] fault addr 0x3000 [fault reason 0x06] x",
-	      "0001:00:0b.0", 20.000001, 0x3000);
+	log_line("[   20.000001] DMAR: [DMA Read NO_PASID] Request device [0001:00:0b.0] fault addr 0x3000 [fault reason 0x06] x",
+		 "0001:00:0b.0", 20.000001, 0x3000);
 	/* no time stamp (printk.time=0) */
-	fault("DMAR: [DMA Write NO_PASID] Request device [00:05.0] fault addr 0x4000 [fault reason 0x05] x",
-	      "0000:00:05.0", -1, 0x4000);
+	log_line("DMAR: [DMA Write NO_PASID] Request device [00:05.0] fault addr 0x4000 [fault reason 0x05] x",
+		 "0000:00:05.0", -1, 0x4000);
 	/* interrupt remapping is no DMA fault */
-	fault("[  830.0] DMAR: [INTR-REMAP] Request device [00:0c.0] fault index 0x12 [fault reason 0x25] Present field in the IRTE entry is clear",
-	      NULL, 0, 0);
-	fault("[  700.0] DMAR: DRHD: handling fault status reg 2", NULL, 0, 0);
-	fault("[  701.0] DMAR: [DMA Read NO_PASID] Request device [zz:05.0] fault addr 0x1",
-	      NULL, 0, 0);
+	log_line("[  830.0] DMAR: [INTR-REMAP] Request device [00:0c.0] fault index 0x12 [fault reason 0x25] Present field in the IRTE entry is clear",
+		 NULL, 0, 0);
+	log_line("[  700.0] DMAR: DRHD: handling fault status reg 2", NULL, 0, 0);
+	log_line("[  701.0] DMAR: [DMA Read NO_PASID] Request device [zz:05.0] fault addr 0x1",
+		 NULL, 0, 0);
 	/* AMD-Vi with a struct device: the dev_printk prefix names it */
-	fault("[  840.0] nvme 0000:05:00.0: AMD-Vi: Event logged [IO_PAGE_FAULT domain=0x000b address=0xfffff000 flags=0x0020]",
-	      "0000:05:00.0", 840.0, 0xfffff000);
-	fault("<3>[  840.5] pci 0000:06:00.1: AMD-Vi: Event logged [IO_PAGE_FAULT domain=0x000c address=0x10 flags=0x0000]",
-	      "0000:06:00.1", 840.5, 0x10);
+	log_line("[  840.0] nvme 0000:05:00.0: AMD-Vi: Event logged [IO_PAGE_FAULT domain=0x000b address=0xfffff000 flags=0x0020]",
+		 "0000:05:00.0", 840.0, 0xfffff000);
+	log_line("<3>[  840.5] pci 0000:06:00.1: AMD-Vi: Event logged [IO_PAGE_FAULT domain=0x000c address=0x10 flags=0x0000]",
+		 "0000:06:00.1", 840.5, 0x10);
 	/* AMD-Vi without one, and the older short form */
-	fault("[  841.0] AMD-Vi: Event logged [IO_PAGE_FAULT device=0000:07:00.0 domain=0x000c address=0x3000 flags=0x0000]",
-	      "0000:07:00.0", 841.0, 0x3000);
-	fault("[  842.0] AMD-Vi: Event logged [IO_PAGE_FAULT device=08:00.0 domain=0x000c address=0x5000 flags=0x0000]",
-	      "0000:08:00.0", 842.0, 0x5000);
-	fault("[  843.0] AMD-Vi: Event logged [IO_PAGE_FAULT domain=0x000c address=0x5000 flags=0x0000]",
-	      NULL, 0, 0);
-	fault("[  844.0] iommu_sac: unloaded: devices are back with the kernel",
-	      NULL, 0, 0);
-	fault("", NULL, 0, 0);
+	log_line("[  841.0] AMD-Vi: Event logged [IO_PAGE_FAULT device=0000:07:00.0 domain=0x000c address=0x3000 flags=0x0000]",
+		 "0000:07:00.0", 841.0, 0x3000);
+	log_line("[  842.0] AMD-Vi: Event logged [IO_PAGE_FAULT device=08:00.0 domain=0x000c address=0x5000 flags=0x0000]",
+		 "0000:08:00.0", 842.0, 0x5000);
+	log_line("[  843.0] AMD-Vi: Event logged [IO_PAGE_FAULT domain=0x000c address=0x5000 flags=0x0000]",
+		 NULL, 0, 0);
+	log_line("[  844.0] iommu_sac: unloaded: devices are back with the kernel",
+		 NULL, 0, 0);
+	log_line("", NULL, 0, 0);
 }
 
 static int unit(void)
