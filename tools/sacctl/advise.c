@@ -211,12 +211,12 @@ static void advise_dev(const struct sac_dev *d, struct advise_log *log,
 
 	if (full_used)
 		snprintf(space, sizeof(space),
-			 "32-bit space %s used (largest free run %" PRIu64 " pages, largest fit %" PRIu64 ")",
-			 upct, gap, fit);
+			 "32-bit space %s used (largest free run %" PRIu64 " page%s, largest fit %" PRIu64 ")",
+			 upct, gap, sac_s(gap), fit);
 	else if (full_fit)
 		snprintf(space, sizeof(space),
-			 "32-bit space %s used, but its largest fit, %" PRIu64 " pages, is below the %" PRIu64 " pages of the last failed 32-bit request",
-			 upct, fit, need);
+			 "32-bit space %s used, but its largest fit, %" PRIu64 " page%s, is below the %" PRIu64 " pages of the last failed 32-bit request",
+			 upct, fit, sac_s(fit), need);
 	else
 		snprintf(space, sizeof(space), "32-bit space %s used", upct);
 	snprintf(miss, sizeof(miss), "%" PRIu64 " of %" PRIu64 " 32-bit tries missed (%.1f%%)",
@@ -239,8 +239,8 @@ static void advise_dev(const struct sac_dev *d, struct advise_log *log,
 		a->rule = "wasted";
 		a->policy = "auto";
 		snprintf(a->reason, sizeof(a->reason),
-			 "policy sac: %s with the 32-bit space only %s used (largest fit %" PRIu64 " pages): every miss is a search of a fragmented space in vain; auto stops trying after the first miss",
-			 miss, upct, fit);
+			 "policy sac: %s with the 32-bit space only %s used (largest fit %" PRIu64 " page%s): every miss is a search of a fragmented space in vain; auto stops trying after the first miss",
+			 miss, upct, fit, sac_s(fit));
 		return;
 	}
 

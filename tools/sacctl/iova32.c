@@ -228,15 +228,16 @@ void iova32_print(const struct sac_iova32 *v, const char *in)
 	printf("%s  free          %10" PRIu64 " pages %10.1f MiB %6.1f%%, in %" PRIu64 " gaps\n",
 	       in, free32, mib(v, free32), pct(free32, alloc),
 	       iova32_u64(v, "gaps32"));
-	printf("%s  largest gap   %10" PRIu64 " pages, largest fit %" PRIu64 " pages (%.1f MiB): a 32-bit request of more fails\n",
-	       in, iova32_u64(v, "largest_gap32_pages"), fit, mib(v, fit));
+	printf("%s  largest gap   %10" PRIu64 " pages, largest fit %" PRIu64 " page%s (%.1f MiB): a 32-bit request of more fails\n",
+	       in, iova32_u64(v, "largest_gap32_pages"), fit, sac_s(fit),
+	       mib(v, fit));
 	/* limit32_pfn (or more): no hint since the last free. */
 	if (max32 >= iova32_u64(v, "limit32_pfn"))
 		printf("%s  max32_alloc_size %" PRIu64 " pages (no 32-bit size known to fail)\n",
 		       in, max32);
 	else
-		printf("%s  max32_alloc_size %" PRIu64 " pages: 32-bit requests that large or larger fail without a search\n",
-		       in, max32);
+		printf("%s  max32_alloc_size %" PRIu64 " page%s: 32-bit requests that large or larger fail without a search\n",
+		       in, max32, sac_s(max32));
 	printf("%s  gaps          ", in);
 	print_gaps(v);
 	if (iova32_u64(v, "rcache"))

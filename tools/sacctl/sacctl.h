@@ -43,6 +43,12 @@ static inline bool sac_strlcpy(char *dst, const char *src, size_t size)
 	return !src[len];
 }
 
+/* "s" unless n is 1: "%llu page%s". */
+static inline const char *sac_s(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 /* Exit codes: documented in sacctl.8, EXIT STATUS. */
 enum {
 	SACCTL_OK		= 0,
