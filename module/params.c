@@ -43,7 +43,31 @@ MODULE_PARM_DESC(devices,
 #define SAC_IOVA32_MAX_IOVAS_MAX	16777216U
 
 static unsigned int iova32_max_iovas = 1U << 20;
-module_param(iova32_max_iovas, uint, 0444);
+
+/* Any bad value is -EINVAL (kstrtouint() alone says -ERANGE on overflow). */
+static int sac_param_iova32_max_set(const char *val,
+				    const struct kernel_param *kp)
+{
+	unsigned int n;
+
+	if (kstrtouint(val ? val : "", 0, &n) ||
+	    n < SAC_IOVA32_MAX_IOVAS_MIN || n > SAC_IOVA32_MAX_IOVAS_MAX) {
+		pr_err("iova32_max_iovas=: '%s' is not a number in %u..%u\n",
+		       val ? val : "", SAC_IOVA32_MAX_IOVAS_MIN,
+		       SAC_IOVA32_MAX_IOVAS_MAX);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = n;
+	return 0;
+}
+
+static const struct kernel_param_ops sac_param_iova32_max_ops = {
+	.set	= sac_param_iova32_max_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(iova32_max_iovas, &sac_param_iova32_max_ops,
+		&iova32_max_iovas, 0444);
 MODULE_PARM_DESC(iova32_max_iovas,
 		 "IOVAs one read of devices/<dev>/iova32 visits at most (64..16777216, default 1048576)");
 
@@ -180,13 +204,6 @@ int sac_params_init(void)
 			     &sac_param_default)) {
 		pr_err("default_policy=: unknown policy '%s' (want auto, sac, dac, dma32 or kernel)\n",
 		       default_policy ? default_policy : "");
-		return -EINVAL;
-	}
-	if (iova32_max_iovas < SAC_IOVA32_MAX_IOVAS_MIN ||
-	    iova32_max_iovas > SAC_IOVA32_MAX_IOVAS_MAX) {
-		pr_err("iova32_max_iovas=: %u is out of range (want %u..%u)\n",
-		       iova32_max_iovas, SAC_IOVA32_MAX_IOVAS_MIN,
-		       SAC_IOVA32_MAX_IOVAS_MAX);
 		return -EINVAL;
 	}
 	ret = sac_parse_devices(devices);

@@ -81,7 +81,7 @@ for d in EDU EDU32 NVME NIC0 NIC1; do
 		continue
 	fi
 	check_eq "$d ($addr) files, modes" \
-		"latency:400 policy:600 state:400 stats:400" \
+		"iova32:400 latency:400 policy:600 state:400 stats:400" \
 		"$(cd "$dir" && for f in *; do printf '%s:%s ' "$f" "$(mode "$f")"; done | sed 's/ $//')"
 	check_eq "$d policy" default "$(cat "$dir/policy")"
 	check_eq "$d state" sac "$(kv "$dir/state" state)"
