@@ -57,6 +57,9 @@ sacctl_or show $EDU || show cat $D/devices/$EDU/state
 echo 4095 > /sys/kernel/debug/sac_edu/$EDU/roundtrip
 echo "    edu $EDU after the switch: $(cat /sys/kernel/debug/sac_edu/$EDU/roundtrip)"
 
+step "what the 32-bit IOVA space looks like now, and advice per device"
+sacctl_or advise || show cat $D/devices/$EDU/iova32
+
 step "runtime overrides: pin $EDU32 (drops high address bits) to dma32, re-arm $EDU"
 echo dma32 > $D/devices/$EDU32/policy
 echo "$EDU" > $D/rearm
