@@ -82,8 +82,18 @@ check "show: used pages with the view's figure ($pct)" \
 	grep -Eq "^    used +$(kv $V used32_pages) pages +[0-9.]+ MiB +$pct of the" /tmp/advise.out
 check "show: the 32-bit space is nearly full ($pct)" \
 	[ "$(kv $V used32_pages)" -ge $(( ($(kv $V space32_pages) - $(kv $V reserved32_pages)) * 9 / 10 )) ]
-check "show: IOVAs above 4 GiB as held ($above)" \
-	grep -Eq "^    above 4 GiB +[0-9]+ pages .* in $above IOVAs" /tmp/advise.out
+# Other tests of the same boot may leave freed IOVAs of this domain in the
+# per-CPU caches: they are in the tree too, so the view counts them as used.
+hi=$(kv $V used_high_iovas)
+check "show: IOVAs above 4 GiB as in the view ($hi)" \
+	grep -Eq "^    above 4 GiB +[0-9]+ pages .* in $hi IOVAs" /tmp/advise.out
+if [ "$(kv $V rcache)" = 1 ]; then
+	cached_hi=$(( $(kv $V cached_iovas) - $(kv $V cached32_iovas) ))
+	check_eq "view: IOVAs above 4 GiB = $above held + $cached_hi cached" \
+		$((above + cached_hi)) "$hi"
+else
+	skip "view: IOVAs above 4 GiB = held + cached" "rcache 0: the caches were not read"
+fi
 rc 0 sacctl list
 show_diag
 check_eq "list: EDU USED32" "$pct" "$(field "$EDU" 9)"
