@@ -119,6 +119,21 @@ drain_iova_caches() {
 	done
 }
 
+# flush_iova_caches EDUDIR: empty the per-CPU IOVA caches of that edu
+# device's domain (depot included). A 32-bit allocation that fails flushes
+# them all back into the tree, so fill 2 MiB mappings under a 32-bit mask
+# until one fails, then release them (2 MiB is never cached). Needs nothing
+# else held by the device; restores its mask.
+flush_iova_caches() {
+	local bits
+	bits=$(cat "$1/dma_bits")
+	echo 32 > "$1/dma_bits"
+	echo "4096 512" > "$1/fill" 2>/dev/null
+	echo all > "$1/release"
+	echo "$bits" > "$1/dma_bits"
+	sleep 0.1
+}
+
 # iovas_runs: "0xIOVA PAGES" lines (sac_edu's iovas format) on stdin; prints
 # the ranges they cover, adjacent ones merged, as "PFN PAGES" lines lowest
 # first (PFN = IOVA / 4096; 4 KiB pages).
