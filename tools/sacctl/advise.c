@@ -139,7 +139,7 @@ static bool advise_fault(const struct sac_dev *d, struct advise_log *log,
 	a->policy = "dma32";
 	snprintf(a->reason, sizeof(a->reason),
 		 "%u IOMMU fault%s logged %s%s: its DMA may drop high address bits; dma32 keeps its IOVAs below 4 GiB",
-		 fc.n, fc.n == 1 ? "" : "s", how, last);
+		 fc.n, sac_s(fc.n), how, last);
 	return true;
 }
 

@@ -255,7 +255,7 @@ void iova32_print(const struct sac_iova32 *v, const char *in)
 	       iova32_u64(v, "used_high_iovas"),
 	       iova32_u64(v, "reserved_high_pages"));
 	printf("%s  walk          %" PRIu64 " IOVAs visited, %" PRIu64 " lock hold%s (%s)\n",
-	       in, iova32_u64(v, "walked_iovas"), holds, holds == 1 ? "" : "s",
+	       in, iova32_u64(v, "walked_iovas"), holds, sac_s(holds),
 	       holds > 1 ? "the figures may mix moments" : "one snapshot");
 	if (iova32_u64(v, "truncated"))
 		printf("%s  WARNING: truncated: the walk stopped after iova32_max_iovas IOVAs; the figures cover only the lowest part of the space\n",
