@@ -172,14 +172,25 @@ iova32 "$D/devices/0000:00:07.0/iova32" "used32_pages=540000 free32_pages=60000 
 export SACCTL_SYSFS=$S SACCTL_DEBUGFS=$T/debug
 
 # ---- C unit tests ----------------------------------------------------------
+# Renumbered into this script's TAP. tests/unit ends with its plan "1..N":
+# a crash, an early exit or a lost result shows as a missing plan, a count
+# that differs from it, or an exit status that disagrees with the results.
 ./tests/unit > "$T/unit.tap" 2>&1
+unit_rc=$?
+unit_n=0 unit_failed=0 unit_plan=
 while IFS= read -r line; do
 	case "$line" in
-	"ok - "*) ok "${line#ok - }" ;;
-	"not ok - "*) not_ok "${line#not ok - }" ;;
+	"ok - "*) unit_n=$((unit_n + 1)); ok "${line#ok - }" ;;
+	"not ok - "*) unit_n=$((unit_n + 1)); unit_failed=$((unit_failed + 1)); not_ok "${line#not ok - }" ;;
+	1..*) unit_plan=${line#1..} ;;
 	*) echo "$line" ;;
 	esac
 done < "$T/unit.tap"
+want_rc=0
+[ "$unit_failed" -eq 0 ] || want_rc=1
+check_eq "tests/unit exit status matches its results ($unit_failed failed)" "$want_rc" "$unit_rc"
+check_eq "tests/unit printed its plan and every planned result" \
+	"plan 1..$unit_n" "plan 1..${unit_plan:-(none)}"
 
 ./tests/unit json > "$T/j1"
 check "JSON writer output parses (python3 json, jq)" json_ok "$T/j1"

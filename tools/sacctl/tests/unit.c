@@ -5,7 +5,8 @@
  *   unit            PCI address parsing, policy names, device resolution
  *                   against the fake sysfs in $SACCTL_SYSFS, errno to exit
  *                   code mapping, writer details, IOMMU fault lines of the
- *                   kernel log; prints "ok - what" lines
+ *                   kernel log; prints "ok - what" lines, then the plan
+ *                   "1..N" (N the number of checks that ran)
  *   unit json [-p]  a JSON document with every kind of value and nasty
  *                   strings, for a real parser to validate
  *   unit prom       an exposition with escapes, for promtool
@@ -19,10 +20,11 @@
 #include "sacctl.h"
 
 extern char stub_last_err[];
-static int failed;
+static int failed, checks;
 
 static void check(bool cond, const char *what)
 {
+	checks++;
 	printf("%sok - %s\n", cond ? "" : "not ", what);
 	if (!cond) {
 		failed++;
@@ -177,6 +179,11 @@ static int unit(void)
 	check(!prom_name_valid("a-b", false), "metric name with '-' rejected");
 	check(!prom_name_valid("a:b", true), "label name with ':' rejected");
 	faults();
+	/*
+	 * The plan last, once every check ran: tests/run.sh fails a run that
+	 * ends without it (a crash, an early exit) or whose count differs.
+	 */
+	printf("1..%d\n", checks);
 	return failed ? 1 : 0;
 }
 
