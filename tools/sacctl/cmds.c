@@ -726,19 +726,25 @@ int cmd_stats(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "prometheus", no_argument, NULL, 'P' },
+		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char version[SAC_VAL_MAX];
+	const char *output = NULL;
+	struct out_file of;
 	bool prom = false;
 	struct sac_kvs g;
 	struct dev_set s;
 	int c, ret, i;
 
-	while ((c = sacctl_getopt(argc, argv, "P", longopts, argv[0],
+	while ((c = sacctl_getopt(argc, argv, "Po:", longopts, argv[0],
 				  &ret)) != -1) {
 		if (c == -2)
 			return ret;
-		prom = true;
+		if (c == 'o')
+			output = optarg;
+		else
+			prom = true;
 	}
 	if (prom && jw)
 		return sacctl_err(SACCTL_EUSAGE,
@@ -753,6 +759,13 @@ int cmd_stats(int argc, char **argv)
 				   argc - optind, false);
 	if (ret)
 		return ret;
+	if (output) {
+		ret = out_file_begin(&of, output);
+		if (ret) {
+			dev_set_free(&s);
+			return ret;
+		}
+	}
 
 	if (prom) {
 		stats_prom(&g, version, &s);
@@ -776,7 +789,10 @@ int cmd_stats(int argc, char **argv)
 			stats_text_row("total", &g);
 	}
 	dev_set_free(&s);
-	return SACCTL_OK;
+	if (!output)
+		return SACCTL_OK;
+	jsonw_destroy(&jw);	/* the document's last newline goes in too */
+	return out_file_commit(&of);
 }
 
 /* ---------------------------------------------------------------------- */

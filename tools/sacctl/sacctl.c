@@ -57,10 +57,12 @@ static const struct sacctl_op sacctl_ops[] = {
 	  "put a device (or all) back to trying 32-bit IOVAs first",
 	  DEV_HELP },
 	{ "reset", cmd_reset, "", "zero every counter and histogram", NULL },
-	{ "stats", cmd_stats, "[--prometheus] [DEV...]",
+	{ "stats", cmd_stats, "[--prometheus] [--output FILE] [DEV...]",
 	  "counters of every device (or those named)",
 	  "  -P, --prometheus  text exposition format for node_exporter's\n"
 	  "                    textfile collector\n"
+	  "  -o, --output FILE replace FILE atomically with the output\n"
+	  "                    (a temporary file in its folder, renamed)\n"
 	  "  -j, --json        JSON (also: sacctl -j stats)\n" DEV_HELP },
 	{ "watch", cmd_watch, "[-n COUNT] [INTERVAL]",
 	  "per-interval rates, refreshed on a terminal, lines when piped",

@@ -84,6 +84,17 @@ void sacctl_usage(FILE *f, const char *cmd);
 int sacctl_getopt(int argc, char **argv, const char *shortopts,
 		  const void *longopts, const char *cmd, int *code);
 
+/* outfile.c: a command's standard output replaces a file atomically */
+struct out_file {
+	char path[4096];
+	char tmp[4096 * 2 + 16];
+	int saved;		/* the real stdout while redirected, else -1 */
+};
+
+int out_file_begin(struct out_file *of, const char *path);
+int out_file_commit(struct out_file *of);
+void out_file_abort(struct out_file *of);
+
 /* sacfs.c: "key value" files */
 struct sac_kv {
 	char key[SAC_NAME_MAX];

@@ -249,6 +249,7 @@ comp() {
 if command -v bash >/dev/null; then
 	check_eq "bash completion: adv -> advise" advise "$(comp sacctl adv)"
 	check_eq "bash completion: advise --a -> --apply" --apply "$(comp sacctl advise --a)"
+	check_eq "bash completion: stats --ou -> --output" --output "$(comp sacctl stats --ou)"
 	# DEVs come from the live system: the host's loopback interface.
 	check_eq "bash completion: advise completes DEVs (interfaces)" lo \
 		"$(comp sacctl advise lo | tr ' ' '\n' | grep -x lo)"
@@ -404,6 +405,25 @@ check "prometheus: allocations counter of 0000:00:04.0" \
 check "prometheus: histogram +Inf bucket equals _count" \
 	sh -c "grep -q 'iommu_sac_allocation_latency_seconds_bucket{device=\"0000:00:04.0\",le=\"+Inf\"} 1000' '$T/prom' &&
 	       grep -q 'iommu_sac_allocation_latency_seconds_count{device=\"0000:00:04.0\"} 1000' '$T/prom'"
+
+# --output: the file is replaced whole (rename), mode 0644, nothing on
+# stdout, no temporary file left; a failure leaves the old file as it was.
+mkdir -p "$T/tf"
+echo "old" > "$T/tf/iommu_sac.prom"
+rc "stats --prometheus --output FILE" 0 "$SACCTL" stats --prometheus --output "$T/tf/iommu_sac.prom"
+check_eq "--output: nothing on stdout" "" "$(cat "$T/out")"
+check "--output: the file holds what stdout held" cmp -s "$T/prom" "$T/tf/iommu_sac.prom"
+check_eq "--output: mode 0644" 644 "$(stat -c %a "$T/tf/iommu_sac.prom")"
+check_eq "--output: no temporary file left" "iommu_sac.prom" "$(ls -A "$T/tf")"
+rc "stats -j -o FILE" 0 "$SACCTL" -j stats -o "$T/tf/s.json"
+check "stats -j -o: the file is one JSON document" json_ok "$T/tf/s.json"
+rc "stats --output into a missing folder" 1 "$SACCTL" stats -P --output "$T/nosuch/x.prom"
+check "--output error names the file" grep -q "$T/nosuch" "$T/err"
+rc "stats --output ''" 2 "$SACCTL" stats -P --output ""
+mkdir -p "$T/tf/sub.prom"
+rc "stats --output onto a folder" 2 "$SACCTL" stats -P --output "$T/tf/sub.prom"
+check_eq "failed --output runs left no temporary file" "iommu_sac.prom s.json sub.prom" "$(ls -A "$T/tf" | sort | tr '\n' ' ' | sed 's/ $//')"
+check "--output: the previous file is intact after the failures" cmp -s "$T/prom" "$T/tf/iommu_sac.prom"
 
 rc "watch -n 2 0.1 (piped)" 0 "$SACCTL" watch -n 2 -a 0.1
 check_eq "watch piped: a header and two interval marks" "1 2" \
