@@ -56,7 +56,7 @@ SACCTL_MAN = $(wildcard $(SACCTL)/sacctl.8)
 SACCTL_COMP = $(firstword $(wildcard $(SACCTL)/sacctl.bash-completion $(SACCTL)/bash-completion/sacctl $(SACCTL)/sacctl.bash))
 MODPROBE_CONF = $(DESTDIR)/etc/modprobe.d/iommu-sac.conf
 
-.PHONY: install uninstall dkms-install dkms-uninstall lint
+.PHONY: install uninstall dkms-install dkms-uninstall lint deb
 
 # iommu_sac.ko into /lib/modules/$(KVER)/updates (+ depmod), sacctl, its
 # man page and completion under $(PREFIX), the example configuration (also
@@ -112,3 +112,10 @@ dkms-uninstall:
 # sparse (C=2) against 6.1, the tools with -Wall -Wextra -Werror.
 lint:
 	@bash tests/lint/lint.sh
+
+# Debian packages iommu-sac-dkms (all) and sacctl (this architecture) into
+# out/deb/, built with dpkg-buildpackage from a copy of the tracked files
+# (debian/ is the packaging), then checked with lintian. The version of
+# debian/changelog must be VERSION plus a Debian revision.
+deb:
+	@bash tests/deb/build.sh
