@@ -5,7 +5,7 @@
 # drops high address bits cannot reach its buffers (the IOMMU faults, the
 # driver sees a mismatch or a timeout instead of silent success).
 # boot: iommu.forcedac=1
-# allow: dmar-fault
+# allow: iommu-fault 0000:00:05.0
 # timeout: 120
 . ./lib.sh
 

@@ -10,7 +10,16 @@
 #   # boot: ARGS        extra kernel arguments (tests with equal ARGS share a boot)
 #   # kernels: A B      only on these kernels (others: skipped with a reason)
 #   # timeout: SECONDS  time this test may take inside the guest
-#   # allow: dmar-fault DMAR faults are expected while this test runs
+#   # allow: iommu-fault DEV...
+#                       IOMMU faults of these devices (full PCI addresses, as
+#                       in /etc/sac/devices.env, e.g. 0000:00:05.0) are expected
+#                       while this test runs, and at least one per device must
+#                       appear; any other IOMMU fault, and any other token,
+#                       fails the test (tests/vm/logscan.py)
+# The host also requires the plan ("1..N" matching the results, done_testing
+# prints it; or skip_all's "1..0 # SKIP why"), fails a test that set a new
+# taint bit (O and E, our own modules, excepted) and any kernel complaint on
+# the console while it ran.
 
 . /etc/sac/devices.env
 

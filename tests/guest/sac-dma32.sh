@@ -6,7 +6,7 @@
 # why dma32 exists: the edu that drops high address bits corrupts its data
 # under dac (IOVA above 4 GiB: the IOMMU faults, the driver sees a mismatch
 # or a timeout) and works under dma32.
-# allow: dmar-fault
+# allow: iommu-fault 0000:00:05.0
 # timeout: 300
 . ./lib.sh
 

@@ -10,15 +10,26 @@ libraries), then boot QEMU with an emulated Intel IOMMU and real devices once
 per distinct set of boot arguments, and collect results.
 
 A guest prints TAP on its second serial port; its kernel console goes to the
-first one. A test fails on a "not ok", a non-zero exit, a test that did not
-finish (hang, crash, timeout), or any kernel WARNING, BUG, Oops, panic, RCU
-stall or unexpected DMAR fault logged while it ran. Every guest log is kept
-under the results folder. The last line is "N passed, N failed, N skipped";
-the exit status is non-zero when anything failed.
+first one. A test fails on a "not ok", TAP without a plan matching its
+results (tests/vm/logscan.py check_tap), a non-zero exit, a test that did not
+finish (hang, crash, timeout), a new taint bit, a kernel complaint logged
+while it ran (WARNING, BUG, Oops, panic, lockdep, UBSAN, KASAN, KFENCE, SLUB,
+kmemleak, RCU stalls, lockups, hung tasks, ...: logscan.KERNEL_PATTERNS), an
+IOMMU fault it did not declare for the device it names, a declared fault that
+did not happen, or its begin/end markers missing from the console.
+
+Before the kernels, the runner's own selftests run on the host
+(tests/vm/selftest/). After each kernel's tests, one more boot runs the
+canaries (tests/canary/): tests built to fail, one per detection path; each
+must fail for its expected reason (CANARIES=0 skips them). Every guest log is
+kept under the results folder. The last line is "N passed, N failed,
+N skipped"; the exit status is non-zero when anything failed.
 """
 
 import argparse
+import fcntl
 import glob
+import json
 import lzma
 import os
 import re
@@ -26,12 +37,20 @@ import shlex
 import shutil
 import subprocess
 import sys
+import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import logscan  # noqa: E402  (tests/vm/logscan.py)
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VM = os.path.join(TOP, "tests", "vm")
 GUEST = os.path.join(TOP, "tests", "guest")
 DEMO = os.path.join(TOP, "tests", "demo")
+CANARY = os.path.join(TOP, "tests", "canary")
+SELFTEST = os.path.join(VM, "selftest")
+CANARY_GEN = os.path.join(TOP, "out", "canary")
+CANARY_TIMEOUT = 60
 CACHE = os.environ.get("SAC_CACHE", "/var/cache/iommu-sac")
 
 # Guest devices behind the IOMMU, at fixed PCI slots the tests know
@@ -52,23 +71,15 @@ NVME_IMAGE_MB = 64
 BOOT_SLACK = 120          # seconds a boot may take on top of its tests
 DEFAULT_TEST_TIMEOUT = 300
 
-BAD_PATTERNS = [
-    ("WARNING", re.compile(r"WARNING: (CPU|at)")),
-    ("BUG", re.compile(r"\bBUG: |kernel BUG at")),
-    ("Oops", re.compile(r"\bOops\b|general protection fault")),
-    ("panic", re.compile(r"Kernel panic")),
-    ("RCU stall", re.compile(r"rcu: INFO: .*detected stalls|rcu_.*self-detected stall")),
-    ("soft lockup", re.compile(r"soft lockup|hung_task|blocked for more than")),
-    ("DMAR fault", re.compile(r"DMAR: \[DMA (Read|Write)|DMAR:.*fault addr")),
-]
-
 
 def log(msg):
     print(msg, flush=True)
 
 
 class Test:
-    """One in-guest test script and the header lines it carries."""
+    """One in-guest test script and the header lines it carries (see the
+    top of tests/guest/lib.sh). A header error (an unknown allow token, a
+    device that is no full PCI address) fails the test with its message."""
 
     def __init__(self, path):
         self.path = path
@@ -76,10 +87,12 @@ class Test:
         self.boot = ""
         self.kernels = None
         self.timeout = DEFAULT_TEST_TIMEOUT
-        self.allow = set()
+        self.allow_devices = set()
+        self.header_errors = []
+        self.expect = None        # canaries: why they must fail, or "pass"
         with open(path) as f:
             for line in f:
-                m = re.match(r"#\s*(boot|kernels|timeout|allow):\s*(.*?)\s*$", line)
+                m = re.match(r"#\s*(boot|kernels|timeout|allow|expect):\s*(.*?)\s*$", line)
                 if not m:
                     continue
                 key, val = m.groups()
@@ -89,19 +102,25 @@ class Test:
                     self.kernels = val.split()
                 elif key == "timeout":
                     self.timeout = int(val)
+                elif key == "expect":
+                    self.expect = val
                 else:
-                    self.allow.update(val.split())
+                    devs, errors = logscan.parse_allow(val)
+                    self.allow_devices |= devs
+                    self.header_errors += errors
 
 
 class Result:
     def __init__(self):
         self.passed = self.failed = self.skipped = 0
+        self.caught = 0           # canaries that failed as they must
         self.failures = []
 
     def add(self, other):
         self.passed += other.passed
         self.failed += other.failed
         self.skipped += other.skipped
+        self.caught += other.caught
         self.failures += other.failures
 
 
@@ -225,10 +244,18 @@ def build_initramfs(kname, kenv):
             shutil.copy2(os.path.join(outdir, ko), os.path.join(stage, "lib", "sac"))
     for prog, dest in guest_programs():
         copy_program(prog, stage, dest)
-    for d in (GUEST, DEMO):
+    for d in (GUEST, DEMO, CANARY, CANARY_GEN):
+        if not os.path.isdir(d):
+            continue
         for t in os.listdir(d):
             if t.endswith(".sh"):
                 shutil.copy2(os.path.join(d, t), os.path.join(stage, "tests"))
+    # The canaries are too many to name on the kernel command line (2048
+    # bytes): their boot passes sac.tests=@canaries, the init reads this.
+    canaries = sorted(t[:-3] for d in (CANARY, CANARY_GEN) if os.path.isdir(d)
+                      for t in os.listdir(d) if t.endswith(".sh"))
+    with open(os.path.join(stage, "etc", "sac", "canaries"), "w") as f:
+        f.write("".join(c + "\n" for c in canaries))
     with open(os.path.join(stage, "etc", "sac", "devices.env"), "w") as f:
         for name, slot, _ in DEVICES:
             f.write(f"{name}=0000:00:{slot}\n")
@@ -336,10 +363,12 @@ def watch(cmd, tests, tap_path, boot_timeout, echo=False):
     return out, expired
 
 
-def boot(kname, kenv, initrd, tests, args, logdir, echo=False):
-    """Boot once, running tests; retry once a boot that never reached init."""
+def boot(kname, kenv, initrd, tests, args, logdir, echo=False, tests_arg=None):
+    """Boot once, running tests; retry once a boot that never reached init.
+    tests_arg: the value of sac.tests= when it is not the tests' names
+    ("@canaries": the list in the initramfs' /etc/sac/canaries)."""
     append = ("console=ttyS0 intel_iommu=on panic=-1 oops=panic loglevel=7 "
-              "sac.tests=" + ",".join(t.name for t in tests) + " " + args).strip()
+              "sac.tests=" + (tests_arg or ",".join(t.name for t in tests)) + " " + args).strip()
     timeout = BOOT_SLACK + sum(t.timeout for t in tests)
     for attempt in (1, 2):
         os.makedirs(logdir, exist_ok=True)
@@ -368,64 +397,57 @@ def read(path):
         return ""
 
 
-def console_problems(console, tests):
-    """Map test name -> problem lines the kernel logged while it ran;
-    problems outside any test go to the key None."""
-    probs = {}
-    current = None
-    allow = {t.name: t.allow for t in tests}
-    for line in console.splitlines():
-        m = re.search(r"sac-test: (begin|end) (\S+)", line)
-        if m:
-            current = m.group(2) if m.group(1) == "begin" else None
-            continue
-        for kind, pat in BAD_PATTERNS:
-            if pat.search(line):
-                if kind == "DMAR fault" and "dmar-fault" in allow.get(current, ()):
-                    continue
-                probs.setdefault(current, []).append(f"{kind}: {line.strip()}")
-                break
-    return probs
+def console_problems(console, tests, finished=None):
+    """Map test name -> problems on the kernel console while it ran;
+    problems outside any test go to the key None (logscan.scan_console)."""
+    return logscan.scan_console(console, tests, finished)
 
 
-def count_tap(tag, sec):
-    """Count the TAP lines of one test's output."""
+def count_tap(tag, sec, say=log):
+    """Count one test's TAP lines (strictly: logscan.check_tap) and its
+    exit status; return a Result."""
     res = Result()
-    for line in sec["lines"]:
-        if re.match(r"ok \d+", line):
-            if "# SKIP" in line:
-                res.skipped += 1
-            else:
-                res.passed += 1
-            log(f"  {tag}: {line}")
-        elif re.match(r"not ok \d+", line):
-            res.failed += 1
+    tap = logscan.check_tap(sec["lines"])
+    res.passed, res.failed, res.skipped = tap.passed, tap.failed, tap.skipped
+    for kind, line in tap.lines:
+        if kind == "skipall":
+            say(f"  {tag}: skipped: {line}")
+        else:
+            say(f"  {tag}: {line}")
+        if kind == "fail":
             res.failures.append(f"{tag}: {line}")
-            log(f"  {tag}: {line}")
-        elif re.match(r"1\.\.0 # SKIP", line):
-            res.skipped += 1
-            log(f"  {tag}: skipped: {line.split('# SKIP', 1)[1].strip()}")
-        elif line.startswith("#"):
-            log(f"  {tag}: {line}")
+    for p in tap.problems:
+        fail(res, tag, p, say)
     if sec["rc"] not in (None, 0) and not res.failed:
-        res.failed += 1
-        res.failures.append(f"{tag}: exited {sec['rc']} without a failed check")
-        log(f"  not ok {tag}: exited {sec['rc']} without a failed check")
+        fail(res, tag, f"exited {sec['rc']} without a failed check", say)
     return res
 
 
-def parse_tap(kname, tap, tests, timed_out, console):
-    """Count one boot's TAP lines; return a Result."""
-    res = Result()
-    probs = console_problems(console, tests)
+def fail(res, tag, why, say=log):
+    res.failed += 1
+    res.failures.append(f"{tag}: {why}")
+    say(f"  not ok {tag}: {why}")
+
+
+def split_tap(tap):
+    """One boot's TAP stream -> ({test: {"lines", "rc", "taint"}}, boot taint)."""
     sections = {}
+    boot_taint = None
     cur = None
     for line in tap.splitlines():
         line = line.rstrip("\r")
+        m = re.match(r"SAC-TAINT (\S+) (\d+) (\d+)$", line)
+        if m:
+            name, before, after = m.group(1), int(m.group(2)), int(m.group(3))
+            if name == "(boot)":
+                boot_taint = (before, after)
+            elif name in sections:
+                sections[name]["taint"] = (before, after)
+            continue
         m = re.match(r"SAC-TEST-BEGIN (\S+)", line)
         if m:
             cur = m.group(1)
-            sections[cur] = {"lines": [], "rc": None}
+            sections[cur] = {"lines": [], "rc": None, "taint": None}
             continue
         m = re.match(r"SAC-TEST-END (\S+) (\d+)", line)
         if m and m.group(1) in sections:
@@ -434,32 +456,48 @@ def parse_tap(kname, tap, tests, timed_out, console):
             continue
         if cur:
             sections[cur]["lines"].append(line)
+    return sections, boot_taint
 
+
+def parse_tap(kname, tap, tests, timed_out, console, say=log):
+    """Judge one boot: each test's TAP, exit status, taint and kernel
+    console; return a Result."""
+    res = Result()
+    sections, boot_taint = split_tap(tap)
+    finished = {n for n, sec in sections.items() if sec["rc"] is not None}
+    probs = console_problems(console, tests, finished)
     for t in tests:
         tag = f"{kname}/{t.name}"
+        for e in t.header_errors:
+            fail(res, tag, f"header: {e}", say)
         sec = sections.get(t.name)
         if sec is None:
-            res.failed += 1
             why = (f"not run: the guest was killed after {timed_out} timed out"
                    if timed_out else "never started (the guest died before it)")
-            res.failures.append(f"{tag}: {why}")
-            log(f"  not ok {tag}: {why}")
+            fail(res, tag, why, say)
             continue
-        res.add(count_tap(tag, sec))
+        res.add(count_tap(tag, sec, say))
         if sec["rc"] is None:
-            res.failed += 1
             why = (f"did not finish within its {t.timeout}s timeout (hang)"
                    if timed_out == t.name else "did not finish (guest crashed or powered off)")
-            res.failures.append(f"{tag}: {why}")
-            log(f"  not ok {tag}: {why}")
+            fail(res, tag, why, say)
+        elif sec["taint"] is None:
+            fail(res, tag, "no taint record (SAC-TAINT) from the guest init", say)
+        else:
+            p = logscan.taint_problem(*sec["taint"])
+            if p:
+                fail(res, tag, p, say)
         for p in probs.get(t.name, []):
-            res.failed += 1
-            res.failures.append(f"{tag}: kernel log: {p}")
-            log(f"  not ok {tag}: kernel log: {p}")
+            structural = p.startswith(("console log missing", "expected IOMMU fault"))
+            fail(res, tag, p if structural else f"kernel log: {p}", say)
+    if boot_taint:
+        p = logscan.taint_problem(*boot_taint)
+        if p:
+            fail(res, f"{kname}/(boot)", p, say)
+    elif "SAC-INIT" in tap:
+        fail(res, f"{kname}/(boot)", "no boot taint record (SAC-TAINT (boot)) from the guest init", say)
     for p in probs.get(None, []):
-        res.failed += 1
-        res.failures.append(f"{kname}/(outside tests): kernel log: {p}")
-        log(f"  not ok {kname}/(outside tests): kernel log: {p}")
+        fail(res, f"{kname}/(outside tests)", f"kernel log: {p}", say)
     return res
 
 
@@ -473,6 +511,92 @@ def select_tests(names):
         if n not in known:
             raise SystemExit(f"unknown test '{n}' (known: {' '.join(known)})")
     return [known[n] for n in names]
+
+
+def runner_selftests():
+    """The runner's own tests (tests/vm/selftest/run.py): fixtures of real
+    kernel log excerpts, TAP streams and taint values fed to logscan."""
+    log("== host: tests/vm (runner selftests)")
+    p = subprocess.run([sys.executable, os.path.join(SELFTEST, "run.py")],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return count_tap("host/runner", {"lines": p.stdout.splitlines(), "rc": p.returncode})
+
+
+def select_canaries():
+    """The canaries: tests/canary/*.sh, and one script per line of
+    tests/canary/kmsg.txt (generated into out/canary/), each planting one
+    kernel line. Every canary says in "# expect: REGEX" why it must fail
+    (or "# expect: pass")."""
+    shutil.rmtree(CANARY_GEN, ignore_errors=True)
+    os.makedirs(CANARY_GEN)
+    with open(os.path.join(CANARY, "kmsg.txt")) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            name, expect, text = line.rstrip("\n").split("\t", 2)
+            path = os.path.join(CANARY_GEN, f"canary-kmsg-{name}.sh")
+            with open(path, "w") as g:
+                g.write("#!/bin/sh\n"
+                        "# Generated from tests/canary/kmsg.txt by tests/vm/run.py:\n"
+                        "# plants one kernel line, which the runner must catch.\n"
+                        f"# expect: {expect}\n"
+                        f"# timeout: {CANARY_TIMEOUT}\n"
+                        ". ./lib.sh\n"
+                        f"printf '<3>%s\\n' {shlex.quote(text)} > /dev/kmsg\n"
+                        "check \"planted a kernel line in /dev/kmsg\" true\n"
+                        "done_testing\n")
+    return load_canaries()
+
+
+def load_canaries():
+    paths = glob.glob(os.path.join(CANARY, "*.sh")) + glob.glob(os.path.join(CANARY_GEN, "*.sh"))
+    canaries = sorted((Test(p) for p in paths), key=lambda t: t.name)
+    for t in canaries:
+        if not t.expect:
+            raise SystemExit(f"canary {t.path} has no '# expect:' header")
+    return canaries
+
+
+def run_canaries(kname, kenv, initrd, canaries, resdir):
+    """Boot once with every canary; each must fail, and only for the reason
+    its "# expect:" names (or pass, for "# expect: pass"). A canary that is
+    not caught is a failure of the suite; caught ones are counted apart."""
+    res = Result()
+    logdir = os.path.join(resdir, kname, "canaries")
+    tap, console, timed_out, took, _ = boot(kname, kenv, initrd, canaries, "", logdir,
+                                            tests_arg="@canaries")
+    verdicts = []
+    judged = parse_tap(kname, tap, canaries, timed_out, console, say=verdicts.append)
+    with open(os.path.join(logdir, "verdicts.txt"), "w") as f:
+        f.write("\n".join(verdicts) + "\n")
+    tags = {}
+    for failure in judged.failures:
+        tag, _, why = failure.partition(": ")
+        tags.setdefault(tag, []).append(why)
+    for t in canaries:
+        tag = f"{kname}/{t.name}"
+        why = tags.pop(tag, [])
+        if t.expect == "pass":
+            if why:
+                fail(res, tag, "canary expected to pass failed: " + "; ".join(why))
+            else:
+                res.caught += 1
+                log(f"  {tag}: canary passed as it must")
+            continue
+        pat = re.compile(t.expect)
+        if not why:
+            fail(res, tag, f"canary NOT caught: the runner passed it (expected a failure matching '{t.expect}')")
+        elif not all(pat.search(w) for w in why):
+            fail(res, tag, f"canary failed for another reason than '{t.expect}': " + "; ".join(why))
+        else:
+            res.caught += 1
+            for w in why:
+                log(f"  {tag}: canary caught: {w}")
+    for tag, why in tags.items():
+        for w in why:
+            fail(res, tag, f"in the canary boot: {w}")
+    log(f"  {kname}: canaries: {res.caught} caught, {res.failed} not, in {took:.0f}s, logs in {logdir}")
+    return res
 
 
 def host_tools():
@@ -495,15 +619,31 @@ def host_tools():
     return res
 
 
-def run_kernel(kname, tests, resdir):
+class setup_lock:
+    """flock on out/.setup.lock for the with-block."""
+
+    def __enter__(self):
+        os.makedirs(os.path.join(TOP, "out"), exist_ok=True)
+        self.f = open(os.path.join(TOP, "out", ".setup.lock"), "w")
+        fcntl.flock(self.f, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.f, fcntl.LOCK_UN)
+        self.f.close()
+
+
+def run_kernel(kname, tests, resdir, canaries=()):
     res = Result()
     log(f"== kernel {kname}")
     try:
-        kenv = provision(kname)
-        kbuild(kname)
-        shutil.rmtree(os.path.join(TOP, "out", kname, "overlay"), ignore_errors=True)
-        res.add(setup_hooks(kname))
-        initrd = build_initramfs(kname, kenv)
+        # One kernel's setup at a time (--jobs): the host kernel's module
+        # build writes into the source tree the chroot builds copy from.
+        with setup_lock():
+            kenv = provision(kname)
+            kbuild(kname)
+            shutil.rmtree(os.path.join(TOP, "out", kname, "overlay"), ignore_errors=True)
+            res.add(setup_hooks(kname))
+            initrd = build_initramfs(kname, kenv)
     except (RuntimeError, subprocess.CalledProcessError) as e:
         res.failed += 1
         res.failures.append(f"{kname}: setup: {e}")
@@ -525,7 +665,59 @@ def run_kernel(kname, tests, resdir):
         if "SAC-INIT" not in tap and qemu_out.strip():
             log("  qemu: " + qemu_out.strip().splitlines()[-1])
         res.add(parse_tap(kname, tap, group, timed_out, console))
+    if canaries:
+        res.add(run_canaries(kname, kenv, initrd, canaries, resdir))
     return res
+
+
+def run_parallel(kernels, a, resdir):
+    """Run up to a.jobs kernels at once, each in a child run.py (its own
+    process, so the provisioning and build tools' output comes through it
+    too); every output line is shown as it comes, prefixed with [KERNEL].
+    Returns {kernel: (Result, seconds)}."""
+    pending = list(kernels)
+    running = {}
+    results = {}
+    lock = threading.Lock()
+
+    def pump(k, p):
+        res = None
+        for line in p.stdout:
+            line = line.rstrip("\n")
+            if line.startswith("SAC-RESULT "):
+                res = json.loads(line[len("SAC-RESULT "):])
+                continue
+            with lock:
+                print(f"[{k}] {line}", flush=True)
+        rc = p.wait()
+        r = Result()
+        if res:
+            took = res.pop("took")
+            for key, val in res.items():
+                setattr(r, key, val)
+        else:
+            took = 0
+            r.failed = 1
+            r.failures = [f"{k}: the runner for this kernel exited {rc} without a result"]
+            with lock:
+                print(f"[{k}]   not ok {k}: the runner for this kernel exited {rc} without a result", flush=True)
+        results[k] = (r, took)
+
+    while pending or running:
+        while pending and len(running) < a.jobs:
+            k = pending.pop(0)
+            cmd = [sys.executable, os.path.abspath(__file__), "--child", resdir,
+                   "--kernels", k, "--tests", a.tests, "--canaries", a.canaries]
+            p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 text=True, errors="replace", bufsize=1)
+            th = threading.Thread(target=pump, args=(k, p))
+            th.start()
+            running[k] = th
+        for k, th in list(running.items()):
+            th.join(timeout=0.5)
+            if not th.is_alive():
+                del running[k]
+    return results
 
 
 def demo(kname, resdir):
@@ -555,6 +747,14 @@ def main():
     ap.add_argument("--tests", default=os.environ.get("TESTS", ""),
                     help="test names from tests/guest (default: all)")
     ap.add_argument("--results", default=os.path.join(TOP, "results"))
+    ap.add_argument("--canaries", default=os.environ.get("CANARIES", "1"),
+                    help="1 (default): after each kernel's tests, boot the canaries "
+                    "(tests/canary/) and assert each fails as it must; 0: skip them")
+    ap.add_argument("--jobs", type=int,
+                    default=int(os.environ.get("JOBS") or (2 if (os.cpu_count() or 1) >= 2 else 1)),
+                    help="kernels run at once (default 2 with two or more CPUs, else 1); "
+                    "each one's output lines are prefixed with [KERNEL]")
+    ap.add_argument("--child", metavar="RESDIR", help=argparse.SUPPRESS)
     ap.add_argument("--demo", metavar="KERNEL",
                     help="boot KERNEL and run the demo (make run) instead of the tests")
     a = ap.parse_args()
@@ -566,6 +766,13 @@ def main():
         if n not in known:
             raise SystemExit(f"unknown kernel '{n}' (known: {' '.join(known)})")
     tests = select_tests(a.tests.replace(",", " ").split())
+    if a.child:
+        # One kernel of a --jobs run: its Result goes back as JSON.
+        canaries = load_canaries() if a.canaries not in ("0", "no", "") else []
+        t1 = time.time()
+        r = run_kernel(names[0], tests, a.child, canaries)
+        log("SAC-RESULT " + json.dumps(dict(vars(r), took=time.time() - t1)))
+        return 0
     stamp = time.strftime("%Y%m%d-%H%M%S")
     resdir = os.path.join(a.results, stamp)
     os.makedirs(resdir, exist_ok=True)
@@ -579,32 +786,52 @@ def main():
             raise SystemExit(f"unknown kernel '{a.demo}' (known: {' '.join(known)})")
         return demo(a.demo, resdir)
 
+    canaries = select_canaries() if a.canaries not in ("0", "no", "") else []
     total = Result()
     summary = []
     t0 = time.time()
+    r = runner_selftests()
+    total.add(r)
+    summary.append(f"{'runner':6} {r.passed} passed, {r.failed} failed, {r.skipped} skipped")
     r = host_tools()
     if r.passed or r.failed:
         total.add(r)
         summary.append(f"{'host':6} {r.passed} passed, {r.failed} failed, {r.skipped} skipped")
+    run = []
     for k in conf:
         if names and k["name"] not in names:
             continue
         if not names and not k["required"]:
             total.skipped += 1
-            summary.append(f"{k['name']:6} skipped: optional kernel ({k['note']}); run with KERNELS={k['name']}")
             log(f"== kernel {k['name']}: skipped: optional ({k['note']})")
             continue
-        t1 = time.time()
-        r = run_kernel(k["name"], tests, resdir)
-        total.add(r)
-        summary.append(f"{k['name']:6} {r.passed} passed, {r.failed} failed, "
-                       f"{r.skipped} skipped ({time.time() - t1:.0f}s)")
+        run.append(k["name"])
+    if a.jobs > 1 and len(run) > 1:
+        results = run_parallel(run, a, resdir)
+    else:
+        results = {}
+        for k in run:
+            t1 = time.time()
+            results[k] = (run_kernel(k, tests, resdir, canaries), time.time() - t1)
+    for k in conf:
+        if k["name"] in results:
+            r, took = results[k["name"]]
+            total.add(r)
+            summary.append(f"{k['name']:6} {r.passed} passed, {r.failed} failed, "
+                           f"{r.skipped} skipped ({took:.0f}s)"
+                           + (f"; canaries: {r.caught} caught" if canaries else ""))
+        elif not names and not k["required"]:
+            summary.append(f"{k['name']:6} skipped: optional kernel ({k['note']}); run with KERNELS={k['name']}")
     log("")
     log(f"== summary (results in {resdir}, {time.time() - t0:.0f}s)")
     for s in summary:
         log("  " + s)
     for f in total.failures:
         log("  FAILED " + f)
+    if canaries:
+        log(f"canaries: {total.caught} caught (of {len(canaries)} per kernel; not in the counts below)")
+    else:
+        log("canaries: skipped (CANARIES=0)")
     log(f"{total.passed} passed, {total.failed} failed, {total.skipped} skipped")
     return 1 if total.failed or not (total.passed or total.failed) else 0
 
