@@ -537,6 +537,7 @@ def select_canaries():
             path = os.path.join(CANARY_GEN, f"canary-kmsg-{name}.sh")
             with open(path, "w") as g:
                 g.write("#!/bin/sh\n"
+                        "# SPDX-License-Identifier: GPL-2.0\n"
                         "# Generated from tests/canary/kmsg.txt by tests/vm/run.py:\n"
                         "# plants one kernel line, which the runner must catch.\n"
                         f"# expect: {expect}\n"
