@@ -37,6 +37,7 @@ failed = 0
 def ok(cond, what, why=""):
     global n, failed
     n += 1
+    what = what.replace("#", "\\#")     # TAP: a literal '#' in a description
     if cond:
         print(f"ok {n} - {what}")
     else:
