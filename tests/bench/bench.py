@@ -6,11 +6,18 @@ For every kernel (6.1, 6.12, 7.2 by default) it reuses the VM harness
 (tests/vm/run.py: provision, kbuild, build_initramfs, boot) and boots QEMU
 with -icount shift=0 (guest time counts instructions: one guest ns is one
 instruction, so numbers repeat run to run) and 32 edu devices, twice:
-  main boot     configs vanilla (module not loaded), kernel, auto, sac, dac
+  main boot     configs vanilla (module not loaded), kernel, auto, sac, dac,
+                dma32, in an order shuffled per kernel with a recorded seed
+                (--order-seed)
   forcedac boot iommu.forcedac=1, module not loaded
 The guest side (tests/bench/guest-bench.sh) drives tests/drivers/sac_bench.ko.
 Results go to docs/perf/results.json, docs/PERFORMANCE.md and docs/perf/*.png
 (gnuplot). --report-only regenerates the documents from the JSON.
+
+Every run is checked (report.validate): the module served it as its config
+says (sac_allocs / sac_kernel_calls), its IOVAs are on the side of 4 GiB its
+config claims, nothing failed. Any invalid run, incomplete boot or guest
+error makes the exit status 1.
 """
 
 import argparse
@@ -18,6 +25,7 @@ import concurrent.futures
 import datetime
 import json
 import os
+import random
 import re
 import shlex
 import shutil
@@ -37,16 +45,34 @@ DOCS = os.path.join(TOP, "docs")
 PERF = os.path.join(DOCS, "perf")
 EDU_TOTAL = 32
 KERNELS = ["6.1", "6.12", "7.2"]
-MAIN_CONFIGS = "vanilla kernel auto sac dac"
+MAIN_CONFIGS = ["vanilla", "kernel", "auto", "sac", "dac", "dma32"]
+ORDER_SEED = 13
+# The configs a target compares in flip-churn (they get CHURN_OPS_VERDICT ops).
+VERDICT_CONFIGS = {"6.1": "auto forcedac"}
+VERDICT_DEFAULT = "auto vanilla"
 
 # Guest parameters (tests/bench/guest-bench.sh variables).
 FULL = dict(STEADY_SIZES="4096 16384 65536", STEADY_OPS=10000, WARMUP=1000,
             SCALE_DEVS="1 8 32", SCALE_SIZE=4096, SCALE_OPS=10000,
+            SCALE_WARMUP_PER_DEV=100,
             FILL_SIZE=4096, FILL_FRAC=250, FILL_MAX=0, SEED=1,
             FLIP_SIZE=65536, PROBE_OPS=1000, CHURN=8192, CHURN_OPS=20,
-            LU_OPS=1500000, LU_CONFIG="auto")
+            CHURN_OPS_VERDICT=60, LU_OPS=500000, LU_CONFIG="auto")
 QUICK = dict(FULL, STEADY_SIZES="4096 65536", STEADY_OPS=5000, WARMUP=500,
-             SCALE_OPS=5000, PROBE_OPS=300, CHURN_OPS=5, LU_OPS=500000)
+             SCALE_OPS=5000, PROBE_OPS=300, CHURN_OPS=5, CHURN_OPS_VERDICT=10,
+             LU_OPS=200000)
+# Plumbing only (minutes): the fill stops far below exhaustion.
+SMOKE = dict(FULL, STEADY_SIZES="4096 65536", STEADY_OPS=500, WARMUP=100,
+             SCALE_OPS=500, SCALE_WARMUP_PER_DEV=10, FILL_MAX=5000, PROBE_OPS=50,
+             CHURN=64, CHURN_OPS=3, CHURN_OPS_VERDICT=5, LU_OPS=20000)
+
+
+def config_order(kernel, seed):
+    """The main boot's configs in a seeded pseudo-random order (per kernel,
+    so an order effect would show as a difference between kernels)."""
+    order = list(MAIN_CONFIGS)
+    random.Random(f"{seed}/{kernel}").shuffle(order)
+    return order
 
 _print_lock = threading.Lock()
 
@@ -200,6 +226,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--kernels", default=os.environ.get("KERNELS", "") or " ".join(KERNELS))
     ap.add_argument("--quick", action="store_true", help="fewer ops (a few minutes)")
+    ap.add_argument("--smoke", action="store_true",
+                    help="plumbing only: tiny runs, no exhaustion (not for publishing)")
+    ap.add_argument("--order-seed", type=int, default=ORDER_SEED,
+                    help="seed of the configs' order in the main boot (recorded)")
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("BENCH_JOBS", "3")),
                     help="boots run at the same time (icount: wall time does not change the numbers)")
     ap.add_argument("--boots", default="main forcedac")
@@ -215,6 +245,7 @@ def main():
     if a.report_only:
         with open(a.json) as f:
             data = json.load(f)
+        report.validate(data)
         report.write(data, DOCS, PERF)
         return 0
 
@@ -224,7 +255,7 @@ def main():
     for k in kernels:
         if k not in known:
             raise SystemExit(f"unknown kernel '{k}' (known: {' '.join(sorted(known))})")
-    params = QUICK if a.quick else FULL
+    params = SMOKE if a.smoke else QUICK if a.quick else FULL
     stamp = time.strftime("%Y%m%d-%H%M%S")
     resdir = os.path.join(a.results, "bench-" + stamp)
     os.makedirs(resdir, exist_ok=True)
@@ -242,11 +273,13 @@ def main():
     for k in kernels:
         for b in boots:
             conf = dict(params)
+            conf["VERDICT_CONFIGS"] = VERDICT_CONFIGS.get(k, VERDICT_DEFAULT)
             if b == "main":
-                conf.update(CONFIGS=MAIN_CONFIGS, PHASES="A B C", _timeout=3600)
+                conf.update(CONFIGS=" ".join(config_order(k, a.order_seed)), PHASES="A B C",
+                            _timeout=5400)
                 args = ""
             elif b == "forcedac":
-                conf.update(CONFIGS="forcedac", PHASES="A B", _timeout=1800)
+                conf.update(CONFIGS="forcedac", PHASES="A B", _timeout=2400)
                 args = "iommu.forcedac=1"
             else:
                 raise SystemExit(f"unknown boot '{b}' (main, forcedac)")
@@ -255,20 +288,25 @@ def main():
             jobs.append((k, b, args, conf))
     boots_out = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
-        futs = [ex.submit(one_boot, k, prepared[k][0], prepared[k][1], b, args, conf, resdir)
+        futs = [ex.submit(one_boot, k, prepared[k][0], prepared[k][1], b, args, dict(conf), resdir)
                 for k, b, args, conf in jobs]
-        for f in futs:
-            boots_out.append(f.result())
+        for f, (k, b, args, conf) in zip(futs, jobs):
+            out = f.result()
+            out["configs"] = conf["CONFIGS"].split()
+            out["verdict_configs"] = conf["VERDICT_CONFIGS"].split()
+            boots_out.append(out)
 
     qv = subprocess.run(["qemu-system-x86_64", "--version"], stdout=subprocess.PIPE,
                         text=True).stdout.splitlines()[0]
     data = dict(
         meta=dict(command=cmdline, icount=QEMU_ICOUNT, smp=QEMU_SMP or "2", cpu=QEMU_CPU or "max", date=datetime.datetime.now().isoformat(timespec="seconds"),
                   qemu=qv, params=params, kernels=kernels, edu_devices=EDU_TOTAL,
+                  order_seed=a.order_seed, smoke=a.smoke, quick=a.quick,
                   git=subprocess.run(["git", "-C", TOP, "describe", "--always", "--dirty"],
                                      stdout=subprocess.PIPE, text=True).stdout.strip(),
                   wall_s=round(time.time() - t0)),
         boots=boots_out)
+    invalid = report.validate(data)
     os.makedirs(PERF, exist_ok=True)
     with open(a.json, "w") as f:
         json.dump(data, f, indent=1)
@@ -277,7 +315,9 @@ def main():
     log(f"== done in {time.time() - t0:.0f}s: {a.json}, docs/PERFORMANCE.md, docs/perf/*.png")
     for b in bad:
         log(f"  INCOMPLETE or errors: {b['kernel']}/{b['boot']} ({b['logdir']})")
-    return 1 if bad else 0
+    for r in invalid:
+        log(f"  INVALID: {report.run_name(r)}: {'; '.join(r['invalid'])}")
+    return 1 if bad or invalid else 0
 
 
 if __name__ == "__main__":

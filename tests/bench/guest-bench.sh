@@ -8,13 +8,29 @@
 # It drives sac_bench.ko (tests/drivers/sac_bench.c) and prints, for every
 # measured run, on stdout:
 #   BENCH-RUN key=value ...        what ran (scenario, config, sizes)
-#   key value                      sac_bench's result lines (+ sac_* deltas
-#                                  of iommu_sac's global counters)
+#   key value                      sac_bench's result lines, and what
+#                                  iommu_sac saw: sac_loaded, sac_hook,
+#                                  sac_policy and the sac_allocs /
+#                                  sac_kernel_calls deltas of its global
+#                                  counters (bench.py checks them)
 #   BENCH-HIST                     then "lo_ns hi_ns count" lines
 #   BENCH-END
-# Phases: A steady + scale per config, B exhaustion per config (each on a
-# fresh device: a filled IOVA space and, on 6.6+, the kernel's own switch
-# are per device), C load/unload of iommu_sac during a steady loop.
+# Phases, each walking the configurations in the order CONFIGS gives
+# (bench.py shuffles it with a recorded seed):
+#   A  an untimed warm-up; then per config the steady runs, each config on
+#      a device of its own (one no other config has mapped on) whose IOVA
+#      caches are flushed first (sac_bench "flush"); then per config the
+#      scale runs over the first 1/8/32 devices, flushed first (the per-CPU
+#      caches would hand one config's IOVAs, below or above 4 GiB, to the
+#      next: policy dac measured 0 allocations above 4 GiB that way);
+#      every run after an untimed warm-up of WARMUP ops (scale: at least
+#      SCALE_WARMUP_PER_DEV per device);
+#   B  exhaustion per config, each on a fresh device (a filled IOVA space
+#      and, on 6.6+, the kernel's own switch are per device), caches
+#      flushed after the fill; configs in VERDICT_CONFIGS (the ones a
+#      target compares) run CHURN_OPS_VERDICT flip-churn ops, the others
+#      CHURN_OPS;
+#   C  load/unload of iommu_sac during a steady loop.
 
 B=/sys/kernel/debug/sac_bench
 S=/sys/kernel/debug/iommu_sac
@@ -35,10 +51,16 @@ FLIP_SIZE=65536
 PROBE_OPS=2000
 CHURN=8192
 CHURN_OPS=30
+CHURN_OPS_VERDICT=100
+VERDICT_CONFIGS="auto"
+B_CONFIGS=""
+SCALE_WARMUP_PER_DEV=100
 LU_OPS=1500000
 LU_CONFIG=auto
 PHASES="A B C"
 [ -r /etc/sac/bench.conf ] && . /etc/sac/bench.conf
+# Exhaustion: every config but dma32 (its 64-bit probes would all fail).
+[ -n "$B_CONFIGS" ] || B_CONFIGS=$(echo $CONFIGS | tr ' ' '\n' | grep -vx dma32 | tr '\n' ' ')
 
 bench_fail() { echo "BENCH-ERROR $*"; }
 
@@ -66,9 +88,26 @@ use_config() {
 	esac
 }
 
+# sac_word KEY: a word of iommu_sac's stats file ("-" when not loaded).
+sac_word() {
+	if [ -r $S/stats ]; then
+		awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print "-" }' $S/stats
+	else
+		echo -
+	fi
+}
+
+sac_loaded() { grep -q '^iommu_sac ' /proc/modules && echo 1 || echo 0; }
+
+# flush FIRST COUNT: empty the IOVA caches of those devices' domains.
+flush() {
+	echo "flush first=$1 devs=$2" > $B/run || { bench_fail "flush first=$1 devs=$2"; return 1; }
+}
+
 # run_cmd "DESCRIPTION" "COMMAND": one measured sac_bench command.
 run_cmd() {
-	local a0 k0 a1 k1
+	local a0 k0 a1 k1 l0
+	l0=$(sac_loaded)
 	a0=$(sac_total allocs); k0=$(sac_total kernel_calls)
 	if ! echo "$2" > $B/run; then
 		bench_fail "$1: '$2' failed"
@@ -77,6 +116,10 @@ run_cmd() {
 	a1=$(sac_total allocs); k1=$(sac_total kernel_calls)
 	echo "BENCH-RUN $1 cmdline=$(echo "$2" | tr ' ' ',')"
 	cat $B/run
+	# Loaded before and after (1), neither (0), or changed under the run (x).
+	[ "$l0" = "$(sac_loaded)" ] && echo "sac_loaded $l0" || echo "sac_loaded x"
+	echo "sac_hook $(sac_word hook)"
+	echo "sac_policy $(sac_word default_policy)"
 	echo "sac_allocs $((a1 - a0))"
 	echo "sac_kernel_calls $((k1 - k0))"
 	echo "BENCH-HIST"
@@ -86,29 +129,42 @@ run_cmd() {
 
 ndevs() { wc -l < $B/devices; }
 
-phase_a() {
-	local c=$1 s n
-	if [ "$c" = vanilla ]; then
-		# The floor of any ftrace redirection, and what a clock read costs.
-		for f in 1 2 3; do
-			run_cmd "scenario=ftrace-floor config=vanilla size=$SCALE_SIZE devs=1 ftrace=$f" \
-				"steady size=$SCALE_SIZE ops=$STEADY_OPS devs=1 warmup=$WARMUP ftrace=$f"
-		done
-		run_cmd "scenario=clock config=vanilla" "clock ops=10000"
-	fi
+# steady_a CONFIG DEV: the steady runs of one config on its own device.
+steady_a() {
+	local c=$1 d=$2 s f
+	flush "$d" 1 || return 1
 	for s in $STEADY_SIZES; do
 		run_cmd "scenario=steady config=$c size=$s devs=1" \
-			"steady size=$s ops=$STEADY_OPS devs=1 warmup=$WARMUP"
+			"steady size=$s ops=$STEADY_OPS devs=1 first=$d warmup=$WARMUP"
+		[ "$c" = vanilla ] && [ "$s" = "$SCALE_SIZE" ] || continue
+		# The floor of any ftrace redirection (same device, same state).
+		for f in 1 2 3 4; do
+			run_cmd "scenario=ftrace-floor config=vanilla size=$s devs=1 ftrace=$f" \
+				"steady size=$s ops=$STEADY_OPS devs=1 first=$d warmup=$WARMUP ftrace=$f"
+		done
 	done
+	if [ "$c" = vanilla ]; then
+		run_cmd "scenario=clock config=vanilla" "clock ops=10000"
+	fi
+}
+
+# scale_a CONFIG: round robin over the first 1, 8, 32 devices.
+scale_a() {
+	local c=$1 n w max=0
+	for n in $SCALE_DEVS; do [ "$n" -gt "$max" ] && max=$n; done
+	[ "$max" -le "$(ndevs)" ] || max=$(ndevs)
+	flush 0 "$max" || return 1
 	for n in $SCALE_DEVS; do
 		[ "$n" -le "$(ndevs)" ] || { bench_fail "scale: only $(ndevs) edu devices, wanted $n"; continue; }
+		w=$((n * SCALE_WARMUP_PER_DEV))
+		[ "$w" -ge "$WARMUP" ] || w=$WARMUP
 		run_cmd "scenario=scale config=$c size=$SCALE_SIZE devs=$n" \
-			"steady size=$SCALE_SIZE ops=$SCALE_OPS devs=$n warmup=$WARMUP"
+			"steady size=$SCALE_SIZE ops=$SCALE_OPS devs=$n warmup=$w"
 	done
 }
 
 phase_b() {
-	local c=$1 dev=$2 line
+	local c=$1 dev=$2 line ops
 	if ! echo "fill dev=$dev size=$FILL_SIZE frac=$FILL_FRAC seed=$SEED max=$FILL_MAX" > $B/run; then
 		bench_fail "fill on device $dev"
 		return 1
@@ -116,13 +172,19 @@ phase_b() {
 	echo "BENCH-FILL config=$c dev=$dev"
 	cat $B/run
 	echo "BENCH-END"
+	# What the fill released sits in the IOVA caches: into the rbtree
+	# with it, so that every config starts from the same tree and no
+	# cached 32-bit IOVA answers a config that claims 64-bit ones.
+	flush "$dev" 1 || return 1
 	run_cmd "scenario=flip config=$c size=$FLIP_SIZE churn=0" \
 		"probe dev=$dev size=$FLIP_SIZE ops=$PROBE_OPS"
 	run_cmd "scenario=same config=$c size=$FILL_SIZE churn=0" \
 		"probe dev=$dev size=$FILL_SIZE ops=$PROBE_OPS"
 	if [ "$CHURN" -gt 0 ]; then
+		ops=$CHURN_OPS
+		case " $VERDICT_CONFIGS " in *" $c "*) ops=$CHURN_OPS_VERDICT ;; esac
 		run_cmd "scenario=flip-churn config=$c size=$FLIP_SIZE churn=$CHURN" \
-			"probe dev=$dev size=$FLIP_SIZE ops=$CHURN_OPS churn=$CHURN seed=$SEED"
+			"probe dev=$dev size=$FLIP_SIZE ops=$ops churn=$CHURN seed=$SEED"
 	fi
 	if [ -d $S/devices ]; then
 		line=$(sed -n 'p' "$S/devices/$(sed -n "$((dev + 1))p" $B/devices | cut -d' ' -f2)/state" 2>/dev/null |
@@ -155,18 +217,35 @@ phase_c() {
 }
 
 bench_main() {
-	local c i n
+	local c n r s
 	grep -q '^sac_bench ' /proc/modules || insmod /lib/sac/sac_bench.ko || { bench_fail "insmod sac_bench"; return 1; }
-	echo "BENCH-INFO kernel=$(uname -r) clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource) edu=$(ndevs) cmdline=$(tr ' ' ',' < /proc/cmdline)"
+	echo "BENCH-INFO kernel=$(uname -r) clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource) edu=$(ndevs) order=$(echo $CONFIGS | tr ' ' ',') cmdline=$(tr ' ' ',' < /proc/cmdline)"
 	n=$(ndevs)
+	# Root-bus devices (each its own IOMMU group, hence its own IOVA
+	# space), by index: steady takes them from the front (after the
+	# warm-up's), exhaustion from the end.
+	r=$(awk '$2 ~ /^0000:00:/ { print $1 }' $B/devices | sort -n | tr '\n' ' ')
 	case " $PHASES " in *" A "*)
-		for c in $CONFIGS; do use_config "$c" && phase_a "$c"; done ;;
+		set -- $r
+		# Untimed: first touches of the mapping path (slabs, page
+		# tables, magazines) belong to no config.
+		use_config vanilla
+		for s in $STEADY_SIZES; do
+			echo "steady size=$s ops=$WARMUP devs=1 first=$1 warmup=$WARMUP" > $B/run ||
+				bench_fail "warm-up size $s"
+		done
+		shift
+		for c in $CONFIGS; do
+			[ $# -gt 0 ] || { bench_fail "no fresh root-bus edu device for steady $c"; break; }
+			use_config "$c" && steady_a "$c" "$1"
+			shift
+		done
+		for c in $CONFIGS; do use_config "$c" && scale_a "$c"; done ;;
 	esac
 	case " $PHASES " in *" B "*)
-		# One fresh device per config, from the end of the root bus
-		# (each its own IOMMU group, hence its own IOVA space).
-		set -- $(awk '$2 ~ /^0000:00:/ { print $1 }' $B/devices | sort -rn)
-		for c in $CONFIGS; do
+		# One fresh device per config, from the end of the root bus.
+		set -- $(echo $r | tr ' ' '\n' | sort -rn)
+		for c in $B_CONFIGS; do
 			[ $# -gt 0 ] || { bench_fail "no fresh root-bus edu device for $c"; break; }
 			use_config "$c" && phase_b "$c" "$1"
 			shift

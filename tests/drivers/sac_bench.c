@@ -34,19 +34,34 @@
  *        the fill size (traffic at the old size goes on, in bursts)
  *   release
  *        unmap everything fill holds
+ *   flush [first=I] [devs=K]
+ *        empty the IOVA caches (per-CPU magazines and depot) of the
+ *        domains of devices first..first+K-1: wait for the lazy flush
+ *        queue to hand its IOVAs back, then map 8 GiB under a 32-bit
+ *        mask; that allocation cannot succeed, and a failed 32-bit
+ *        allocation with flush_rcache set returns every cached IOVA to
+ *        the rbtree (alloc_iova_fast() on 6.1, 6.12 and 7.2). Nothing is
+ *        mapped and nothing touches memory. Each device's mask is restored.
  *   clock ops=N
  *        cost of local_clock() and of ktime_get_ns(): N calls of each
- *   steady ... ftrace=1|2|3
+ *   steady ... ftrace=1|2|3|4
  *        the same loop with an empty ftrace callback on
- *        iommu_dma_alloc_iova; 1: SAVE_REGS | RECURSION (the flags
- *        iommu_sac uses minus IPMODIFY), 2: RECURSION, 3: none:
- *        the floor any ftrace-based redirection pays (a plain ops like
- *        this one coexists with iommu_sac's IPMODIFY ops)
+ *        iommu_dma_alloc_iova; 1: SAVE_REGS | RECURSION, 2: RECURSION,
+ *        3: no flags, 4: no flags and the callback takes and drops
+ *        ftrace_test_recursion_trylock() (the guard iommu_sac's own
+ *        callback uses): the floor any ftrace-based redirection pays (a
+ *        plain ops like this one coexists with iommu_sac's IPMODIFY ops)
+ *   steady/probe ... budget=NS
+ *        stop the timed loop once it has run NS (guest ns), whatever
+ *        ops says; "ops" in the result is what ran
  *
- * Per op (map + unmap) the module keeps exact min/max/sum and a log-linear
- * histogram (32 sub-buckets per power of two: ~3 % resolution) from which
- * the median, p90, p99 and p999 are read (bucket midpoints). Time is
- * ktime_get_ns(); under QEMU -icount shift=0 one guest ns is one
+ * Per op (map + unmap) the module keeps exact min/max/sum, a log-linear
+ * histogram (32 sub-buckets per power of two: ~3 % resolution, for the
+ * plots) and, for up to BENCH_MAX_SAMPLES timed ops, every op's time: the
+ * median, the trimmed mean (BENCH_TRIM_PCT % cut off at each end) and the
+ * p90/p99/p999 are then exact ("exact 1"); for longer runs they are read
+ * from the histogram (bucket midpoints, "exact 0", no trimmed mean). Time
+ * is ktime_get_ns(); under QEMU -icount shift=0 one guest ns is one
  * instruction.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -69,7 +84,9 @@
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
+#include <linux/trace_recursion.h>
 #include <linux/uaccess.h>
 
 #define BENCH_VENDOR		0x1234
@@ -81,6 +98,10 @@
 #define BENCH_MAX_HELD		(2UL << 20)
 #define BENCH_MAX_CHURN		65536UL
 #define BENCH_INPUT_MAX		256
+#define BENCH_MAX_SAMPLES	262144UL	/* exact statistics up to this */
+#define BENCH_TRIM_PCT		5		/* trimmed mean: cut at each end */
+/* Bigger than any 32-bit IOVA space: the allocation that flushes the caches. */
+#define BENCH_FLUSH_SIZE	(8ULL << 30)
 
 /* Histogram: values < 32 exact, then 32 sub-buckets per power of two. */
 #define HIST_SUB_BITS		5
@@ -102,6 +123,11 @@ struct bench_res {
 	u64 last_end, max_gap_ns; /* longest time between two timed ops */
 	u64 first_ns;		/* the first timed op (a switch or a tree walk) */
 	u64 churn;		/* mappings churned (released + remapped) */
+	u64 warmup;		/* untimed ops before the timed loop */
+	u64 flushed;		/* flush: devices whose caches were flushed */
+	/* exact statistics from samples[] (valid when exact) */
+	int exact;
+	u64 median_ns, trim_mean_ns, p90_ns, p99_ns, p999_ns;
 	/* fill */
 	u64 filled, released, held, fill_ns, fill_above4g;
 	u64 lowest, highest;
@@ -118,6 +144,7 @@ static struct page *bench_page;
 static DEFINE_MUTEX(bench_lock);
 static struct bench_res res;
 static u64 *hist;			/* HIST_BUCKETS */
+static u32 *samples;			/* BENCH_MAX_SAMPLES, timed op times */
 
 /* fill's held mappings */
 static int held_dev = -1;
@@ -206,8 +233,48 @@ static void res_op(u64 t0, u64 t1, u64 t2, dma_addr_t iova, size_t size)
 		res.max_at = res.ops;
 	}
 	hist[hist_index(ns)]++;
+	if (res.ops - res.errors <= BENCH_MAX_SAMPLES)
+		samples[res.ops - res.errors - 1] = min_t(u64, ns, U32_MAX);
 	if ((u64)iova + size - 1 > U32_MAX)
 		res.above4g++;
+}
+
+static int bench_cmp_u32(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The exact value at quantile num/den of the n sorted samples. */
+static u64 bench_sample_quantile(u64 n, u64 num, u64 den)
+{
+	u64 want = div64_u64(n * num + den - 1, den);
+
+	return samples[want ? want - 1 : 0];
+}
+
+/*
+ * After a timed loop: sort the samples; the median (the mean of the two
+ * middle ones for an even count), the trimmed mean and the tail quantiles.
+ */
+static void res_finish(void)
+{
+	u64 n = res.ops - res.errors, i, k, sum = 0;
+
+	if (!n || n > BENCH_MAX_SAMPLES)
+		return;
+	sort(samples, n, sizeof(*samples), bench_cmp_u32, NULL);
+	res.median_ns = n & 1 ? samples[n / 2] :
+		((u64)samples[n / 2 - 1] + samples[n / 2]) / 2;
+	k = div64_u64(n * BENCH_TRIM_PCT, 100);
+	for (i = k; i < n - k; i++)
+		sum += samples[i];
+	res.trim_mean_ns = div64_u64(sum, n - 2 * k);
+	res.p90_ns = bench_sample_quantile(n, 9, 10);
+	res.p99_ns = bench_sample_quantile(n, 99, 100);
+	res.p999_ns = bench_sample_quantile(n, 999, 1000);
+	res.exact = 1;
 }
 
 struct bench_mask {
@@ -268,6 +335,7 @@ static bool bench_timed_op(struct device *dev, size_t size)
 
 struct bench_args {
 	unsigned long size, ops, devs, first, warmup, dev, frac, seed, max, churn, ftrace;
+	unsigned long budget;
 };
 
 /* ---------------------------------------------------------------------- */
@@ -279,6 +347,17 @@ static void notrace bench_ftrace_empty(unsigned long ip, unsigned long parent_ip
 {
 }
 
+/* Empty but for the recursion guard iommu_sac's callback takes. */
+static void notrace bench_ftrace_guarded(unsigned long ip, unsigned long parent_ip,
+					 struct ftrace_ops *ops,
+					 struct ftrace_regs *fregs)
+{
+	int bit = ftrace_test_recursion_trylock(ip, parent_ip);
+
+	if (bit >= 0)
+		ftrace_test_recursion_unlock(bit);
+}
+
 /*
  * A fresh ops for every run, freed after unregistering (as livepatch does):
  * an ftrace_ops is not reused or given new flags once it was registered.
@@ -286,9 +365,10 @@ static void notrace bench_ftrace_empty(unsigned long ip, unsigned long parent_ip
 static struct ftrace_ops *bench_fops;
 
 /*
- * ftrace=1: SAVE_REGS | RECURSION (iommu_sac's flags minus IPMODIFY);
+ * ftrace=1: SAVE_REGS | RECURSION;
  * ftrace=2: RECURSION only (ftrace_regs with the argument registers);
- * ftrace=3: no flags (as livepatch on x86: its own recursion handling).
+ * ftrace=3: no flags (as livepatch on x86: its own recursion handling);
+ * ftrace=4: no flags, the callback takes ftrace_test_recursion_trylock().
  */
 static int bench_ftrace_on(unsigned long mode)
 {
@@ -296,6 +376,7 @@ static int bench_ftrace_on(unsigned long mode)
 		[1] = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION,
 		[2] = FTRACE_OPS_FL_RECURSION,
 		[3] = 0,
+		[4] = 0,
 	};
 	char name[] = "iommu_dma_alloc_iova";
 	int ret;
@@ -305,7 +386,7 @@ static int bench_ftrace_on(unsigned long mode)
 	bench_fops = kzalloc(sizeof(*bench_fops), GFP_KERNEL);
 	if (!bench_fops)
 		return -ENOMEM;
-	bench_fops->func = bench_ftrace_empty;
+	bench_fops->func = mode == 4 ? bench_ftrace_guarded : bench_ftrace_empty;
 	bench_fops->flags = flags[mode];
 	ret = ftrace_set_filter(bench_fops, name, strlen(name), 1);
 	if (!ret) {
@@ -377,6 +458,7 @@ static int bench_steady(struct bench_args *a)
 		}
 	}
 	res_start("steady", a->first, a->devs, a->size);
+	res.warmup = a->warmup;
 	for (i = 0; i < a->warmup; i++) {
 		struct device *dev = &bench_devs[a->first + i % a->devs]->dev;
 		dma_addr_t iova = bench_map(dev, a->size);
@@ -390,6 +472,8 @@ static int bench_steady(struct bench_args *a)
 	for (i = 0; i < a->ops; i++) {
 		res.ops++;
 		bench_timed_op(&bench_devs[a->first + i % a->devs]->dev, a->size);
+		if (a->budget && res.last_end - t >= a->budget)
+			break;
 		if (!(i & 15)) {
 			cond_resched();
 			if (fatal_signal_pending(current)) {
@@ -399,6 +483,7 @@ static int bench_steady(struct bench_args *a)
 		}
 	}
 	res.loop_ns = ktime_get_ns() - t;
+	res_finish();
 	if (a->ftrace)
 		bench_ftrace_off();
 	for (k = 0; k < a->devs; k++)
@@ -534,6 +619,8 @@ static int bench_probe(struct bench_args *a)
 		}
 		res.ops++;
 		bench_timed_op(dev, a->size);
+		if (a->budget && res.last_end - t >= a->budget)
+			break;
 		if (!(i & 15)) {
 			cond_resched();
 			if (fatal_signal_pending(current)) {
@@ -543,6 +630,7 @@ static int bench_probe(struct bench_args *a)
 		}
 	}
 	res.loop_ns = ktime_get_ns() - t;
+	res_finish();
 	/* Drop the slots whose remap failed, keeping the array dense. */
 	if (churn_failed) {
 		for (i = j = 0; i < nr_held; i++)
@@ -554,6 +642,48 @@ static int bench_probe(struct bench_args *a)
 	bench_restore_mask(dev, &mask);
 	res.done = !ret;
 	return ret;
+}
+
+/*
+ * Empty the IOVA caches of each device's domain: after the flush queue's
+ * timer (IOVA_FQ_TIMEOUT, 10 ms) has freed what it holds into the caches,
+ * an allocation that cannot fit below 4 GiB under a 32-bit mask fails in
+ * the rbtree, and alloc_iova_fast() (called with flush_rcache true for a
+ * 32-bit limit by the kernel and by iommu_sac alike) then runs
+ * free_cpu_cached_iovas() on every CPU and free_global_cached_iovas().
+ */
+static int bench_flush(struct bench_args *a)
+{
+	struct bench_mask mask;
+	unsigned int k;
+	int ret;
+
+	if (!a->devs)
+		a->devs = 1;
+	if (a->first >= bench_ndevs || a->devs > bench_ndevs - a->first)
+		return -EINVAL;
+	res_start("flush", a->first, a->devs, 0);
+	msleep(50);
+	for (k = 0; k < a->devs; k++) {
+		struct device *dev = &bench_devs[a->first + k]->dev;
+		dma_addr_t iova;
+
+		ret = bench_set_mask(dev, 32, &mask);
+		if (ret)
+			return ret;
+		iova = dma_map_page_attrs(dev, bench_page, 0, BENCH_FLUSH_SIZE,
+					  DMA_TO_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+		if (!dma_mapping_error(dev, iova)) {
+			/* Cannot happen below 4 GiB; undo it and say so. */
+			bench_unmap(dev, iova, BENCH_FLUSH_SIZE);
+			bench_restore_mask(dev, &mask);
+			return -EIO;
+		}
+		bench_restore_mask(dev, &mask);
+		res.flushed++;
+	}
+	res.done = 1;
+	return 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -575,6 +705,7 @@ static const struct {
 	{ "max",	offsetof(struct bench_args, max) },
 	{ "churn",	offsetof(struct bench_args, churn) },
 	{ "ftrace",	offsetof(struct bench_args, ftrace) },
+	{ "budget",	offsetof(struct bench_args, budget) },
 };
 
 static int bench_parse(char *s, char **cmd, struct bench_args *a)
@@ -630,7 +761,8 @@ static ssize_t bench_run_write(struct file *file, const char __user *ubuf,
 	ret = bench_parse(strstrip(buf), &cmd, &a);
 	if (ret)
 		return ret;
-	if (strcmp(cmd, "release") && strcmp(cmd, "clock") && !bench_size_ok(a.size))
+	if (strcmp(cmd, "release") && strcmp(cmd, "clock") && strcmp(cmd, "flush") &&
+	    !bench_size_ok(a.size))
 		return -EINVAL;
 	if (a.ops > BENCH_MAX_OPS || a.warmup > BENCH_MAX_OPS)
 		return -EINVAL;
@@ -644,6 +776,8 @@ static ssize_t bench_run_write(struct file *file, const char __user *ubuf,
 		ret = a.ops ? bench_probe(&a) : -EINVAL;
 	else if (!strcmp(cmd, "clock"))
 		ret = a.ops ? bench_clock(&a) : -EINVAL;
+	else if (!strcmp(cmd, "flush"))
+		ret = bench_flush(&a);
 	else if (!strcmp(cmd, "release")) {
 		res_start("release", held_dev, held_dev >= 0, held_size);
 		res.released = nr_held;
@@ -685,10 +819,16 @@ static int bench_run_show(struct seq_file *m, void *unused)
 		seq_printf(m, "unmap_mean_ns %llu\n",
 			   n ? div64_u64(res.sum_ns - res.map_ns, n) : 0);
 		seq_printf(m, "min_ns %llu\n", n ? res.min_ns : 0);
-		seq_printf(m, "median_ns %llu\n", hist_quantile(1, 2));
-		seq_printf(m, "p90_ns %llu\n", hist_quantile(9, 10));
-		seq_printf(m, "p99_ns %llu\n", hist_quantile(99, 100));
-		seq_printf(m, "p999_ns %llu\n", hist_quantile(999, 1000));
+		seq_printf(m, "exact %d\n", res.exact);
+		seq_printf(m, "median_ns %llu\n",
+			   res.exact ? res.median_ns : hist_quantile(1, 2));
+		if (res.exact)
+			seq_printf(m, "trim_mean_ns %llu\ntrim_pct %d\n",
+				   res.trim_mean_ns, BENCH_TRIM_PCT);
+		seq_printf(m, "p90_ns %llu\n", res.exact ? res.p90_ns : hist_quantile(9, 10));
+		seq_printf(m, "p99_ns %llu\n", res.exact ? res.p99_ns : hist_quantile(99, 100));
+		seq_printf(m, "p999_ns %llu\n",
+			   res.exact ? res.p999_ns : hist_quantile(999, 1000));
 		seq_printf(m, "max_ns %llu\n", res.max_ns);
 		seq_printf(m, "max_at %llu\n", res.max_at);
 		seq_printf(m, "first_ns %llu\n", n ? res.first_ns : 0);
@@ -698,6 +838,7 @@ static int bench_run_show(struct seq_file *m, void *unused)
 		seq_printf(m, "loop_ns %llu\n", res.loop_ns);
 		seq_printf(m, "churn %llu\n", res.churn);
 		seq_printf(m, "held %llu\n", res.held);
+		seq_printf(m, "warmup %llu\n", res.warmup);
 	} else if (!strcmp(res.cmd, "fill")) {
 		seq_printf(m, "filled %llu\n", res.filled);
 		seq_printf(m, "fill_above4g %llu\n", res.fill_above4g);
@@ -712,6 +853,8 @@ static int bench_run_show(struct seq_file *m, void *unused)
 		seq_printf(m, "ktime_get_ns_ns %llu\n", div64_u64(res.map_ns, res.ops));
 	} else if (!strcmp(res.cmd, "release")) {
 		seq_printf(m, "released %llu\n", res.released);
+	} else if (!strcmp(res.cmd, "flush")) {
+		seq_printf(m, "flushed %llu\n", res.flushed);
 	}
 	mutex_unlock(&bench_lock);
 	return 0;
@@ -779,12 +922,14 @@ static int __init sac_bench_init(void)
 	hist = kvcalloc(HIST_BUCKETS, sizeof(*hist), GFP_KERNEL);
 	held = kvmalloc_array(BENCH_MAX_HELD, sizeof(*held), GFP_KERNEL);
 	churn_idx = kvmalloc_array(BENCH_MAX_CHURN, sizeof(*churn_idx), GFP_KERNEL);
-	if (!bench_page || !hist || !held || !churn_idx) {
+	samples = kvmalloc_array(BENCH_MAX_SAMPLES, sizeof(*samples), GFP_KERNEL);
+	if (!bench_page || !hist || !held || !churn_idx || !samples) {
 		if (bench_page)
 			__free_pages(bench_page, BENCH_BUF_ORDER);
 		kvfree(hist);
 		kvfree(held);
 		kvfree(churn_idx);
+		kvfree(samples);
 		bench_put_devs();
 		return -ENOMEM;
 	}
@@ -808,6 +953,7 @@ static void __exit sac_bench_exit(void)
 	kvfree(hist);
 	kvfree(held);
 	kvfree(churn_idx);
+	kvfree(samples);
 }
 
 module_init(sac_bench_init);
