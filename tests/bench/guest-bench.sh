@@ -165,6 +165,8 @@ scale_a() {
 
 phase_b() {
 	local c=$1 dev=$2 line ops
+	# The scale runs mapped on every device: start from an empty cache.
+	flush "$dev" 1 || return 1
 	if ! echo "fill dev=$dev size=$FILL_SIZE frac=$FILL_FRAC seed=$SEED max=$FILL_MAX" > $B/run; then
 		bench_fail "fill on device $dev"
 		return 1
