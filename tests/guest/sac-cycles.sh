@@ -6,6 +6,8 @@
 # to dac (devices=), so IOVAs the module handed out are freed by the kernel
 # and the other way round. No mapping may fail, no data may be lost, and
 # the kernel may not complain (the host checks the console).
+# lanes: core
+# smp: 4
 # timeout: 900
 . ./lib.sh
 

@@ -4,6 +4,8 @@
 # removed device's directory goes, a rescanned one comes back afresh (the
 # default policy, no runtime override, zero counters), sac_edu binds again
 # and its DMA works; a devices= rule by address applies again.
+# lanes: core
+# smp: 4
 # timeout: 300
 . ./lib.sh
 

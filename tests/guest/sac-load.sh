@@ -6,6 +6,7 @@
 # policy; DMA (edu round trips, nvme I/O) stays byte-exact while it is
 # loaded and the module serves those allocations; unloading removes the
 # tree and leaves DMA working.
+# lanes: core
 # timeout: 240
 . ./lib.sh
 

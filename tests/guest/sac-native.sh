@@ -7,6 +7,7 @@
 # module follows and says so (trace event sac_rearm/sac_switch by=kernel).
 # On unload the bit is left equal to the state.
 # kernels: 6.12 7.2
+# lanes: core
 # timeout: 300
 . ./lib.sh
 

@@ -12,6 +12,7 @@
 #              switch the device natively), nothing counted as served.
 # The per-device counters equal what the driver did, exactly; so do the
 # global ones, with every other device on policy kernel.
+# lanes: core amd
 # timeout: 300
 . ./lib.sh
 

@@ -27,8 +27,12 @@ PKGS_CHROOT="linux-image-amd64 linux-headers-amd64 make kmod libc6-dev perl dkms
 # made by an older format is then rebuilt.
 CACHE_FORMAT=1
 
+# The stamp covers the kernels of their own (host, chroot) only: lanes
+# (rt, amd, debug) keep their own checks, so adding one does not make every
+# cached chroot look stale.
 stamp() {
-	echo "$CACHE_FORMAT $(grep -v '^#' "$SAC_KCONF")" | sha256sum | cut -c1-16
+	echo "$CACHE_FORMAT $(grep -v '^#' "$SAC_KCONF" | awk '$3 == "host" || $3 == "chroot"')" |
+		sha256sum | cut -c1-16
 }
 
 # KVER of the kernel the linux-image-amd64 metapackage pulls into ROOT (the
@@ -125,12 +129,112 @@ provision_host() {
 	fi
 }
 
+# write_desc DESC KEY=VALUE...: a descriptor, written last and atomically.
+write_desc() {
+	local desc=$1
+	shift
+	printf '%s\n' "$@" > "$desc.tmp"
+	mv "$desc.tmp" "$desc"
+}
+
+# The Debian -rt-amd64 image of a base kernel. In a chroot (trixie, sid) it
+# is installed there next to the generic one, from the lists the chroot
+# already has (no apt-get update: the -rt headers installed with the base
+# are of that same ABI). For the host's kernel (6.1) nothing is installed on
+# the host: the image package is unpacked into $SAC_CACHE/rt/NAME and its
+# modules.dep made with depmod -b; modules are built against the host's
+# linux-headers-rt-amd64 (tests/vm/deps.sh), of the same version.
+provision_rt() {
+	local name=$1 base=$2 bdesc root kver pkgver dir
+
+	bdesc=$(provision_one "$base")
+	# shellcheck disable=SC1090
+	. "$bdesc"
+	if [ "$WHERE" = chroot ]; then
+		root=$ROOT
+		if ! in_root "$root" apt-get -y -q -o Dpkg::Options::=--force-confold install \
+			linux-image-rt-amd64 linux-headers-rt-amd64 >> "$root.apt.log" 2>&1; then
+			in_root "$root" apt-get -q update >> "$root.apt.log" 2>&1 || true
+			in_root "$root" apt-get -y -q -o Dpkg::Options::=--force-confold install \
+				linux-image-rt-amd64 linux-headers-rt-amd64 >> "$root.apt.log" 2>&1 ||
+				die "$name: installing linux-image-rt-amd64 in $root failed, see $root.apt.log"
+		fi
+		in_root "$root" apt-get -q clean >/dev/null 2>&1 || true
+		kver=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f '${Depends}\n' linux-image-rt-amd64 |
+			grep -oE 'linux-image-[0-9][^ ,]*-rt-amd64' | head -n1 | sed 's/^linux-image-//')
+		[ -n "$kver" ] || die "$name: cannot tell the -rt kernel of $root"
+		root_pkg_ok "$root" "linux-image-$kver" "linux-headers-$kver" ||
+			die "$name: linux-image/headers-$kver not both installed in $root"
+		pkgver=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f '${Version}' "linux-image-$kver")
+		write_desc "$desc" KNAME="$name" SUITE="$SUITE" WHERE=chroot ROOT="$root" KVER="$kver" \
+			PKGVER="$pkgver" VMLINUZ="$root/boot/vmlinuz-$kver" MODDIR="$root/lib/modules/$kver" \
+			KDIR="/lib/modules/$kver/build" BASE="$base" LANE=rt
+		return
+	fi
+	host_pkgs linux-headers-rt-amd64
+	kver=$(dpkg-query -W -f '${Depends}\n' linux-headers-rt-amd64 |
+		grep -oE 'linux-headers-[0-9][^ ,]*-rt-amd64' | head -n1 | sed 's/^linux-headers-//')
+	[ -n "$kver" ] || die "$name: cannot tell the host's -rt headers"
+	pkgver=$(dpkg-query -W -f '${Version}' "linux-headers-$kver")
+	dir=$SAC_CACHE/rt/$name
+	if [ "$(cat "$dir/.sac-unpacked" 2>/dev/null)" != "$kver $pkgver" ] ||
+	   [ ! -e "$dir/boot/vmlinuz-$kver" ] || [ ! -e "$dir/lib/modules/$kver/modules.dep.bin" ]; then
+		log "$name: unpacking linux-image-$kver $pkgver into $dir (not installed on the host)"
+		rm -rf "$dir" "$dir.tmp"
+		mkdir -p "$dir.tmp/deb"
+		(cd "$dir.tmp/deb" && apt-get download -q "linux-image-$kver=$pkgver" >/dev/null 2>&1) ||
+			die "$name: apt-get download linux-image-$kver=$pkgver failed"
+		dpkg-deb -x "$dir.tmp"/deb/*.deb "$dir.tmp"
+		rm -rf "$dir.tmp/deb"
+		# merged /usr: the package may ship /usr/lib/modules
+		[ -d "$dir.tmp/lib/modules/$kver" ] ||
+			{ mkdir -p "$dir.tmp/lib"; ln -s ../usr/lib/modules "$dir.tmp/lib/modules"; }
+		depmod -b "$dir.tmp" "$kver" || die "$name: depmod in $dir.tmp failed"
+		echo "$kver $pkgver" > "$dir.tmp/.sac-unpacked"
+		mv "$dir.tmp" "$dir"
+	fi
+	write_desc "$desc" KNAME="$name" SUITE="$SUITE" WHERE=host ROOT="$dir" KVER="$kver" \
+		PKGVER="$pkgver" VMLINUZ="$dir/boot/vmlinuz-$kver" MODDIR="$dir/lib/modules/$kver" \
+		KDIR="/lib/modules/$kver/build" BASE="$base" LANE=rt
+}
+
+# A lane booting its base kernel behind QEMU's AMD-Vi: the base's
+# descriptor under the lane's name.
+provision_amd() {
+	local name=$1 base=$2 bdesc
+
+	bdesc=$(provision_one "$base")
+	grep -vE '^(KNAME|STAMP)=' "$bdesc" > "$desc.tmp"
+	printf '%s\n' "KNAME=$name" "BASE=$base" LANE=amd >> "$desc.tmp"
+	mv "$desc.tmp" "$desc"
+}
+
+# The debug kernel built from Debian's sources (tests/vm/debugkernel.sh).
+provision_debug() {
+	local name=$1 base=$2 kver dir=$SAC_CACHE/debug/$1
+
+	kver=$(bash "$SAC_TOP/tests/vm/debugkernel.sh" "$name") || die "$name: building the debug kernel failed"
+	write_desc "$desc" KNAME="$name" SUITE="$SUITE" WHERE=host ROOT="$dir/root" KVER="$kver" \
+		PKGVER="$(cut -d' ' -f2 "$dir/ok")" VMLINUZ="$dir/root/boot/vmlinuz-$kver" \
+		MODDIR="$dir/root/lib/modules/$kver" KDIR="$dir/build" BASE="$base" LANE=debug
+}
+
 provision_one() {
 	local name=$1 suite where desc root kver state=new
 
 	suite=$(kconf_field "$name" 2) || die "unknown kernel '$name' (see $SAC_KCONF)"
+	SUITE=$suite
 	where=$(kconf_field "$name" 3)
 	desc=$(kdesc "$name")
+	case $where in
+	rt | amd | debug)
+		mkdir -p "$SAC_CACHE/kernels"
+		rm -f "$desc"
+		"provision_$where" "$name" "${name%-"$where"}"
+		log "$name: ready: $(grep ^KVER= "$desc" | cut -d= -f2) ($where lane)"
+		echo "$desc"
+		return 0 ;;
+	esac
 	mkdir -p "$SAC_CACHE/kernels"
 	[ "$where" = host ] && root=/ || root=$SAC_CACHE/chroot/$suite
 
