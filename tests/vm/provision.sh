@@ -152,6 +152,10 @@ provision_rt() {
 	. "$bdesc"
 	if [ "$WHERE" = chroot ]; then
 		root=$ROOT
+		# The kernel's postinst runs DKMS autoinstall: not while
+		# setup.d/dkms.sh has iommu-sac added in this chroot.
+		exec 8> "$SAC_CACHE/dkms-$SUITE.lock"
+		flock 8
 		if ! in_root "$root" apt-get -y -q -o Dpkg::Options::=--force-confold install \
 			linux-image-rt-amd64 linux-headers-rt-amd64 >> "$root.apt.log" 2>&1; then
 			in_root "$root" apt-get -q update >> "$root.apt.log" 2>&1 || true
@@ -160,6 +164,7 @@ provision_rt() {
 				die "$name: installing linux-image-rt-amd64 in $root failed, see $root.apt.log"
 		fi
 		in_root "$root" apt-get -q clean >/dev/null 2>&1 || true
+		exec 8>&-
 		kver=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f '${Depends}\n' linux-image-rt-amd64 |
 			grep -oE 'linux-image-[0-9][^ ,]*-rt-amd64' | head -n1 | sed 's/^linux-image-//')
 		[ -n "$kver" ] || die "$name: cannot tell the -rt kernel of $root"
