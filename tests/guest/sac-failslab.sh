@@ -1,121 +1,122 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Failed allocations in the module's load and hotplug paths (the debug
-# lane: CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_STACKTRACE_FILTER,
-# CONFIG_DEBUG_KMEMLEAK). failslab fails only slab allocations made by the
-# test's own task (task-filter, /proc/self/make-it-fail) with module code
-# on the stack (require-start/-end: the module area), so the kernel's own
-# work in those paths (exec, load_module, the PCI rescan) is not touched.
+# lane: CONFIG_FAILSLAB, CONFIG_DEBUG_KMEMLEAK). /proc/self/fail-nth makes
+# the Nth slab allocation of one task fail (x86_64 has no failslab stack
+# filter), swept over N = 1, 2, ... until a run sees no failure:
 #
-# load: insmod with the first such allocation failing, then 20 loads with
-#       each failing at 25%: a load either succeeds or fails cleanly (no
-#       module left, one error line from iommu_sac at most, the devices
-#       DMA as before).
-# hotplug: with the module loaded, the edu removed and rescanned while its
-#       table entry cannot be allocated: the edu is not tracked (no
-#       devices/ entry), says so in exactly one line, and DMAs through the
-#       kernel's allocation.
-# Then kmemleak: no unreferenced object allocated by iommu_sac.
+# load: "exec insmod iommu_sac.ko" from a shell whose fail-nth is N: the
+#       Nth allocation of exec + load_module + the module's init fails. Each
+#       run either loads (then a failed table entry shows as exactly one
+#       "out of memory: not tracked" line and no devices/ entry for that
+#       device) or fails cleanly: no module left, at most one error line
+#       from iommu_sac, the edu DMAs.
+# hotplug: with the module loaded, the edu removed and "echo 1 >
+#       /sys/bus/pci/rescan" run by a shell builtin with fail-nth N: when
+#       the module's entry for the edu is what failed, the edu comes back
+#       untracked (no devices/ entry), says so in exactly one line, and
+#       DMAs (left to the kernel's allocation).
+# Then kmemleak: no unreferenced object allocated from module code.
 # lanes: debug
-# timeout: 900
+# timeout: 1500
 . ./lib.sh
 
 F=/sys/kernel/debug/failslab
 K=/sys/kernel/debug/kmemleak
 SAC=/sys/kernel/debug/iommu_sac
+MAXN=${MAXN:-800}
 [ -d $F ] || skip_all "no failslab in this kernel (CONFIG_FAILSLAB: the debug lane)"
-[ -e $F/require-start ] || skip_all "no failslab stack filter (CONFIG_FAULT_INJECTION_STACKTRACE_FILTER)"
+[ -e /proc/self/fail-nth ] || skip_all "no /proc/self/fail-nth"
 
 unload_sac iommu_sac
 check "sac_edu.ko loads" load_sac sac_edu
 [ -e $K ] && echo clear > $K
-
-# x86_64 without KASLR: modules live in [MODULES_VADDR, MODULES_END).
-echo 0xffffffffa0000000 > $F/require-start
-echo 0xffffffffff000000 > $F/require-end
+# fail-nth injects through failslab's attributes: sleeping allocations
+# included, nothing printed per failure (the sweep reads fail-nth back).
 echo N > $F/ignore-gfp-wait
-echo Y > $F/task-filter
-echo 1 > $F/verbose
-echo 1 > $F/interval
-
-# failing P TIMES CMD...: run CMD in a task whose module-code slab
-# allocations fail with probability P% (at most TIMES of them).
-failing() {
-	echo "$1" > $F/probability
-	echo "$2" > $F/times
-	shift 2
-	sh -c 'echo 1 > /proc/self/make-it-fail && exec "$@"' sh "$@"
-	rc=$?
-	echo 0 > $F/probability
-	return $rc
-}
-injected() { dmesg | grep -c 'FAULT_INJECTION: forcing a failure'; }
-errlines() { dmesg | grep -c 'iommu_sac'; }
+echo 0 > $F/verbose
 
 edu_ok() {
 	echo 64 > /sys/kernel/debug/sac_edu/$EDU/roundtrip
 	set -- $(cat /sys/kernel/debug/sac_edu/$EDU/roundtrip)
 	[ "$1" = result=ok ]
 }
+sac_lines() { dmesg | grep -c 'iommu_sac'; }
+oom_lines() { dmesg | grep -c 'out of memory: not tracked by iommu_sac'; }
 
 # --- load
-loads=0 fails=0 bad=0
-try_load() {
-	local i0 e0 nmsg
-	i0=$(injected)
-	e0=$(errlines)
-	if failing "$1" 1 insmod /lib/sac/iommu_sac.ko 2>/tmp/insmod.err; then
-		loads=$((loads + 1))
-		unload_sac iommu_sac || { not_ok "unload after a load with failslab"; bad=$((bad + 1)); }
-		return
+n=1 loaded=0 failed=0 untracked=0 bad=0 clean=0
+while [ $n -le $MAXN ] && [ $clean -lt 3 ]; do
+	e0=$(sac_lines)
+	o0=$(oom_lines)
+	sh -c 'echo "$1" > /proc/self/fail-nth && exec insmod /lib/sac/iommu_sac.ko' sh $n \
+		2>/tmp/insmod.err
+	rc=$?
+	ne=$(( $(sac_lines) - e0 ))
+	no=$(( $(oom_lines) - o0 ))
+	if [ $rc -eq 0 ]; then
+		loaded=$((loaded + 1))
+		if [ $no -gt 0 ]; then
+			untracked=$((untracked + 1))
+			clean=0
+			[ $no -eq 1 ] || { not_ok "load N=$n: $no 'not tracked' lines (want 1)"; bad=$((bad + 1)); }
+			t=$(ls $SAC/devices | wc -l)
+			diag "load N=$n: loaded with one device untracked ($t tracked)"
+		else
+			clean=$((clean + 1))
+		fi
+		unload_sac iommu_sac || { not_ok "load N=$n: unload"; bad=$((bad + 1)); }
+	else
+		failed=$((failed + 1))
+		clean=0
+		if grep -q '^iommu_sac ' /proc/modules; then
+			not_ok "load N=$n: a failed insmod left the module loaded"; bad=$((bad + 1))
+		fi
+		if [ $ne -gt 1 ]; then
+			not_ok "load N=$n: $ne iommu_sac lines for one failed load (want at most 1):$(dmesg | grep iommu_sac | tail -n $ne | tr '\n' '|')"
+			bad=$((bad + 1))
+		fi
+		[ $ne -eq 1 ] && diag "load N=$n: $(dmesg | grep iommu_sac | tail -n1 | sed 's/^\[[^]]*\] //')"
 	fi
-	fails=$((fails + 1))
-	nmsg=$(( $(errlines) - e0 ))
-	diag "load $2: insmod failed ($(head -n1 /tmp/insmod.err)), $(( $(injected) - i0 )) injected, $nmsg iommu_sac line(s): $(dmesg | grep iommu_sac | tail -n "$nmsg" | sed 's/^\[[^]]*\] //' | tr '\n' '|')"
-	if grep -q '^iommu_sac ' /proc/modules; then
-		not_ok "load $2: failed insmod left the module loaded"; bad=$((bad + 1))
-	fi
-	if [ "$nmsg" -gt 1 ]; then
-		not_ok "load $2: $nmsg iommu_sac lines for one failed load (want at most 1)"; bad=$((bad + 1))
-	fi
-	if ! edu_ok; then
-		not_ok "load $2: the edu DMAs after the failed load"; bad=$((bad + 1))
-	fi
-}
-i0=$(injected)
-try_load 100 first
-check "the first module-code allocation of a load was failed ($(( $(injected) - i0 )) injected)" \
-	[ $(( $(injected) - i0 )) -ge 1 ]
-n=1
-while [ $n -le 20 ]; do
-	try_load 25 "$n"
 	n=$((n + 1))
 done
-check_eq "load with failslab: clean outcomes ($loads loaded, $fails failed cleanly)" 0 "$bad"
-check "at least one failed load ($fails)" [ "$fails" -ge 1 ]
+diag "load sweep: N=1..$((n - 1)): $failed failed, $untracked loaded with a device untracked, $((n - 1 - failed - untracked)) loaded"
+check "load sweep reached a run with no failure left (N < $MAXN)" [ $clean -ge 3 ]
+check_eq "load sweep: every run clean" 0 $bad
+check "the edu DMAs after the load sweep" edu_ok
 
 # --- hotplug
-check "iommu_sac.ko loads (no failslab)" load_sac iommu_sac
-check "EDU is tracked before the removal" [ -d $SAC/devices/$EDU ]
-echo 1 > /sys/bus/pci/devices/$EDU/remove
-sleep 1
-w0=$(dmesg | grep -c "$EDU: out of memory")
-i0=$(injected)
-failing 100 1 sh -c 'echo 1 > /sys/bus/pci/rescan'
-sleep 1
-check "EDU is back after the rescan" [ -e /sys/bus/pci/devices/$EDU ]
-check "an allocation was failed in the rescan ($(( $(injected) - i0 )))" [ $(( $(injected) - i0 )) -ge 1 ]
-check_eq "one 'out of memory' line for EDU" 1 $(( $(dmesg | grep -c "$EDU: out of memory") - w0 ))
-check "EDU has no devices/ entry (not tracked)" [ ! -e $SAC/devices/$EDU ]
-check "EDU DMAs (roundtrip ok)" edu_ok
+check "iommu_sac.ko loads" load_sac iommu_sac
+n=1 hits=0 bad=0 done=0
+while [ $n -le $MAXN ] && [ $done -eq 0 ]; do
+	echo 1 > /sys/bus/pci/devices/$EDU/remove
+	o0=$(oom_lines)
+	left=$(sh -c 'echo "$1" > /proc/self/fail-nth; echo 1 > /sys/bus/pci/rescan; read r < /proc/self/fail-nth; echo $r' sh $n)
+	[ "$left" != 0 ] && done=1
+	no=$(( $(oom_lines) - o0 ))
+	# a rescan that failed somewhere in the kernel may miss the edu
+	[ -e /sys/bus/pci/devices/$EDU ] || echo 1 > /sys/bus/pci/rescan
+	if [ $no -gt 0 ]; then
+		hits=$((hits + 1))
+		[ $no -eq 1 ] || { not_ok "rescan N=$n: $no 'not tracked' lines (want 1)"; bad=$((bad + 1)); }
+		if dmesg | grep 'out of memory: not tracked' | tail -n1 | grep -q "$EDU"; then
+			[ ! -e $SAC/devices/$EDU ] || { not_ok "rescan N=$n: untracked EDU has a devices/ entry"; bad=$((bad + 1)); }
+			edu_ok || { not_ok "rescan N=$n: untracked EDU DMAs"; bad=$((bad + 1)); }
+		fi
+	fi
+	n=$((n + 1))
+done
+diag "rescan sweep: N=1..$((n - 1)), the module's entry failed in $hits"
+check "rescan sweep reached a run with no failure left (N < $MAXN)" [ $done -eq 1 ]
+check "the module's entry allocation was failed at least once ($hits)" [ $hits -ge 1 ]
+check_eq "rescan sweep: every run clean" 0 $bad
 check "iommu_sac.ko unloads" unload_sac iommu_sac
 echo 1 > /sys/bus/pci/devices/$EDU/remove
-sleep 1
 echo 1 > /sys/bus/pci/rescan
-sleep 1
-check "EDU DMAs after a clean rescan" edu_ok
+check "the edu DMAs after a clean rescan" edu_ok
 
-# --- kmemleak
+# --- kmemleak: objects allocated with module code on the stack (symbol
+# "[iommu_sac]" while loaded, a bare module-area address after unload).
 if [ -e $K ]; then
 	sleep 6
 	echo scan > $K
@@ -123,10 +124,12 @@ if [ -e $K ]; then
 	echo scan > $K
 	cat $K > /tmp/leaks
 	diag "kmemleak: $(grep -c '^unreferenced object' /tmp/leaks) unreferenced object(s) in all"
-	grep -B2 -A20 '^unreferenced object' /tmp/leaks | grep -q 'iommu_sac' &&
-		sed -n '1,40p' /tmp/leaks | sed 's/^/# /'
-	check "kmemleak: nothing allocated by iommu_sac is leaked" \
-		sh -c '! grep -q "\[iommu_sac\]" /tmp/leaks'
+	if grep -qE '\[iommu_sac\]|\[<ffffffff[a-f][0-9a-f]{7}>\] 0x' /tmp/leaks; then
+		sed -n '1,60p' /tmp/leaks | sed 's/^/# /'
+		not_ok "kmemleak: objects allocated from module code are leaked"
+	else
+		ok "kmemleak: nothing allocated from module code is leaked"
+	fi
 else
 	skip "kmemleak" "no /sys/kernel/debug/kmemleak"
 fi
