@@ -15,7 +15,7 @@
 #    the HyperTransport range 0xfd00000000-0xffffffffff), below and above
 #    4 GiB.
 # lanes: amd
-# allow: dmar-fault
+# allow: iommu-fault 0000:00:04.0
 # timeout: 300
 . ./lib.sh
 
