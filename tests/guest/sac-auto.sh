@@ -6,7 +6,7 @@
 # sac_switch trace event; the other devices stay on 32-bit. rearm (by name
 # and "all") brings it back: the next allocation tries 32-bit again. Where
 # the kernel has the native bit (6.12+) it equals the state at every step.
-# lanes: core amd
+# lanes: core
 # timeout: 300
 . ./lib.sh
 

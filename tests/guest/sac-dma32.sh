@@ -7,7 +7,7 @@
 # under dac (IOVA above 4 GiB: the IOMMU faults, the driver sees a mismatch
 # or a timeout) and works under dma32.
 # allow: iommu-fault 0000:00:05.0
-# lanes: core amd
+# lanes: core
 # timeout: 300
 . ./lib.sh
 

@@ -10,7 +10,6 @@
 # dac gets IOVAs above 4 GiB, its DMA faults in the IOMMU, and advise says
 # dma32 for it, counting the new faults; applied, its round trips work.
 # allow: iommu-fault 0000:00:05.0
-# lanes: amd
 # timeout: 420
 . ./lib.sh
 
