@@ -19,6 +19,9 @@ prints TAP. No QEMU: the fixtures beside this file are fed to the scanner.
   allow.txt       "# allow:" header values, and what they must parse to
   ../../canary/kmsg.txt  every line the canaries plant: the failure each
                   must give (the same regex the canary boot asserts)
+  boots/*/        a boot's tap.log and console.log judged whole by run.py's
+                  parse_tap() (taint records, headers, a hang), expect.txt
+                  saying each test's failures
 """
 
 import glob
@@ -191,6 +194,36 @@ def pci():
         ok(got == want, f"PCI address '{addr}' -> {want}", f"got {got}")
 
 
+def boots():
+    import run      # tests/vm/run.py: parse_tap() as make check calls it
+    for d in sorted(glob.glob(os.path.join(HERE, "boots", "*"))):
+        tap = open(os.path.join(d, "tap.log")).read()
+        console = open(os.path.join(d, "console.log")).read()
+        tests, want = [], {}
+        with open(os.path.join(d, "expect.txt")) as f:
+            for line in f:
+                if line.startswith("#") or not line.strip():
+                    continue
+                name, allow, expect = line.rstrip("\n").split("\t")
+                t = T(name)
+                t.timeout, t.header_errors = 300, []
+                if allow:
+                    t.allow_devices, t.header_errors = logscan.parse_allow(allow)
+                tests.append(t)
+                want[name] = [] if expect == "pass" else expect.split(" && ")
+        r = run.parse_tap("6.1", tap, tests, "t-hang", console, say=lambda s: None)
+        got = {}
+        for f in r.failures:
+            tag, _, why = f.partition(": ")
+            got.setdefault(tag.split("/", 1)[1], []).append(why)
+        for name in sorted(set(want) | set(got)):
+            g, w = got.get(name, []), want.get(name, [])
+            good = len(g) == len(w) and all(any(re.search(x, y) for y in g) for x in w)
+            ok(good, f"boots/{os.path.basename(d)}: {name}: "
+               + (f"{len(w)} failure(s)" if w else "passes"),
+               "expected:\n" + "\n".join(w) + "\ngot:\n" + "\n".join(g))
+
+
 def main():
     reports()
     benign()
@@ -200,6 +233,7 @@ def main():
     taint()
     allow()
     pci()
+    boots()
     print(f"1..{n}")
     return 1 if failed else 0
 
