@@ -428,10 +428,10 @@ def read(path):
         return ""
 
 
-def console_problems(console, tests, finished=None):
+def console_problems(console, tests, finished=None, skipped=()):
     """Map test name -> problems on the kernel console while it ran;
     problems outside any test go to the key None (logscan.scan_console)."""
-    return logscan.scan_console(console, tests, finished)
+    return logscan.scan_console(console, tests, finished, skipped)
 
 
 def count_tap(tag, sec, say=log):
@@ -496,7 +496,9 @@ def parse_tap(kname, tap, tests, timed_out, console, say=log):
     res = Result()
     sections, boot_taint = split_tap(tap)
     finished = {n for n, sec in sections.items() if sec["rc"] is not None}
-    probs = console_problems(console, tests, finished)
+    skipped = {n for n, sec in sections.items()
+               if any(re.match(r"1\.\.0\s*#\s*SKIP", line) for line in sec["lines"])}
+    probs = console_problems(console, tests, finished, skipped)
     for t in tests:
         tag = f"{kname}/{t.name}"
         for e in t.header_errors:

@@ -120,7 +120,7 @@ def kmsg_rows():
 def scenarios():
     for path in sorted(glob.glob(os.path.join(HERE, "scenarios", "*.log"))):
         meta, body = read_fixture(path)
-        tests, expect, finished, title = [], {}, None, ""
+        tests, expect, finished, skipped, title = [], {}, None, set(), ""
         for m in meta:
             key, _, val = m.partition(":")
             val = val.strip()
@@ -132,10 +132,12 @@ def scenarios():
                     tests.append(T(name, devs.split(",") if devs else ()))
             elif key == "finished":
                 finished = set(val.split())
+            elif key == "skipped":
+                skipped = set(val.split())
             elif key.startswith("expect "):
                 who = key[len("expect "):].strip()
                 expect.setdefault(None if who == "-" else who, []).append(val)
-        probs = logscan.scan_console("\n".join(body) + "\n", tests, finished)
+        probs = logscan.scan_console("\n".join(body) + "\n", tests, finished, skipped)
         name = os.path.basename(path)
         for who in sorted(set(probs) | set(expect), key=str):
             got, want = probs.get(who, []), expect.get(who, [])
