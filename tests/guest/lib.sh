@@ -60,16 +60,31 @@ done_testing() {
 }
 
 # Load one of the project's modules (/lib/sac/NAME.ko) with arguments.
+# Already loaded: without arguments that is success (a diag line says so);
+# with arguments it is a failure of its own (not ok, status 1), since the
+# arguments in force are not the ones asked for: unload first.
 load_sac() {
-	local m=$1
+	local m=$1 p
 	shift
-	grep -q "^$m " /proc/modules && return 0
+	if grep -q "^$m " /proc/modules; then
+		if [ $# -eq 0 ]; then
+			diag "load_sac $m: already loaded, not loaded again"
+			return 0
+		fi
+		p=$(cd /sys/module/$m/parameters 2>/dev/null &&
+			for p in *; do printf '%s=%s ' "$p" "$(cat "$p" 2>/dev/null)"; done)
+		not_ok "load_sac $m $*: $m is already loaded (parameters ${p:-unreadable}); refusing to pretend it loaded with these"
+		return 1
+	fi
 	insmod "/lib/sac/$m.ko" "$@"
 }
 
+# Unload one of the project's modules; not loaded is success. The module
+# must be gone afterwards.
 unload_sac() {
 	grep -q "^$1 " /proc/modules || return 0
-	rmmod "$1"
+	rmmod "$1" || return 1
+	! grep -q "^$1 " /proc/modules
 }
 
 # kv FILE KEY: the value of "KEY VALUE" in a key-value file.
@@ -77,9 +92,47 @@ kv() {
 	awk -v k="$2" '$1 == k { print $2; f = 1 } END { exit !f }' "$1"
 }
 
-# The 32 low bits are what a 32-bit IOVA has; anything above is DAC.
+# is_iova X: X is a DMA address as sac_edu prints it ("0x" and hex digits)
+# and not 0 (sac_edu reads 0 for a buffer it did not map).
+is_iova() {
+	case $1 in
+	0x | 0x*[!0-9a-fA-F]*) return 1 ;;
+	0x*) [ $(( $1 )) -ne 0 ] ;;
+	*) return 1 ;;
+	esac
+}
+
+# The 32 low bits are what a 32-bit IOVA has; anything above is DAC. Both
+# are false for anything that is not an IOVA (empty, 0, junk).
 is_below_4g() {
-	[ $(( $1 >> 32 )) -eq 0 ]
+	is_iova "$1" && [ $(( $1 >> 32 )) -eq 0 ]
+}
+is_above_4g() {
+	is_iova "$1" && [ $(( $1 >> 32 )) -ne 0 ]
+}
+
+# iommu_faults DEV: how many DMA fault reports of the IOMMU in the kernel
+# log name DEV (0000:BB:DD.F): Intel VT-d "[DMA Read NO_PASID] Request
+# device [00:05.0] fault addr ..." (6.1, 6.12; 7.2 prints the domain
+# "0000:00:05.0"), AMD-Vi "Event logged [IO_PAGE_FAULT ...]" with the
+# device. Interrupt-remapping faults ("fault index") are not counted.
+iommu_faults() {
+	local s=${1#0000:}
+	dmesg | grep -E "Request device \[(0000:)?$s\] fault addr|IO_PAGE_FAULT" |
+		grep -c "$s"
+}
+
+# wait_iommu_fault DEV N0: wait up to 10 s for more than N0 fault reports
+# of DEV (the IOMMU reports from an interrupt); prints the count seen.
+wait_iommu_fault() {
+	local i=0 n
+	n=$(iommu_faults "$1")
+	while [ "$n" -le "$2" ] && [ $i -lt 20 ]; do
+		sleep 0.5
+		i=$((i + 1))
+		n=$(iommu_faults "$1")
+	done
+	echo "$n"
 }
 
 # The major.minor of the running kernel, e.g. "6.1".

@@ -35,7 +35,7 @@ roundtrip() {
 rt_class() {
 	if is_below_4g "$rt_to" && is_below_4g "$rt_from"; then
 		echo below
-	elif ! is_below_4g "$rt_to" && ! is_below_4g "$rt_from"; then
+	elif is_above_4g "$rt_to" && is_above_4g "$rt_from"; then
 		echo above
 	else
 		echo mixed
