@@ -74,7 +74,7 @@ for size in 1 2048 4095; do
 	roundtrip $E $size
 	check_eq "after freeing some: roundtrip of $size bytes is byte-exact" ok "$rt_res"
 	check "after freeing some: IOVAs below 4 GiB ($rt_to, $rt_from)" \
-		sh -c "[ $(( rt_to >> 32 )) -eq 0 ] && [ $(( rt_from >> 32 )) -eq 0 ]"
+		eval 'is_below_4g "$rt_to" && is_below_4g "$rt_from"'
 done
 echo "100 4096" > $E/maploop
 set -- $(cat $E/maploop)
@@ -87,6 +87,7 @@ sleep 1
 E32=/sys/kernel/debug/sac_edu/$EDU32
 echo dac > $SAC/devices/$EDU32/policy
 drain_iova_caches $E32
+f0=$(iommu_faults $EDU32)
 roundtrip $E32 256
 echo all > $E32/release
 check "EDU32 under dac: both IOVAs above 4 GiB ($rt_to, $rt_from)" \
@@ -95,13 +96,20 @@ case $rt_res in
 mismatch|timeout) ok "EDU32 under dac: data does not arrive ($rt_res)" ;;
 *) not_ok "EDU32 under dac: data does not arrive (expected mismatch or timeout, saw $rt_res)" ;;
 esac
+f1=$(wait_iommu_fault $EDU32 "$f0")
+check "EDU32 under dac: the IOMMU faults its DMA (dmesg: $((f1 - f0)) new fault reports naming $EDU32)" \
+	[ "$f1" -gt "$f0" ]
+sleep 1
+f1=$(iommu_faults $EDU32)
 echo dma32 > $SAC/devices/$EDU32/policy
 for size in 1 4095; do
 	roundtrip $E32 $size
 	check_eq "EDU32 under dma32: roundtrip of $size bytes" ok "$rt_res"
 	check "EDU32 under dma32: IOVAs below 4 GiB ($rt_to, $rt_from)" \
-		sh -c "[ $(( rt_to >> 32 )) -eq 0 ] && [ $(( rt_from >> 32 )) -eq 0 ]"
+		eval 'is_below_4g "$rt_to" && is_below_4g "$rt_from"'
 done
+sleep 1
+check_eq "EDU32 under dma32: no new IOMMU fault reports naming it" "$f1" "$(iommu_faults $EDU32)"
 
 check "iommu_sac.ko unloads" unload_sac iommu_sac
 check "sac_edu.ko unloads" unload_sac sac_edu
