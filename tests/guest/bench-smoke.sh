@@ -15,6 +15,8 @@ check "sac_bench.ko loads" load_sac sac_bench
 [ -d $B ] || { not_ok "sac_bench debugfs directory"; done_testing; }
 n=$(wc -l < $B/devices)
 check "sac_bench found the edu devices ($n)" [ "$n" -ge 1 ]
+check_eq "sac_bench's devices are the two edus, EDU and EDU32" "$EDU $EDU32" \
+	"$(awk '{ print $2 }' $B/devices | sort | tr '\n' ' ' | sed 's/ $//')"
 
 for bad in "bogus" "steady size=100 ops=10" "steady size=4096 ops=10 nope=1" \
 	"steady size=4096 ops=10 devs=999" "probe dev=0 size=4096 ops=10" "fill dev=0 size=4096 frac=1001"; do
@@ -34,7 +36,8 @@ timed_ok() {
 	p99=$(kv $f p99_ns); mx=$(kv $f max_ns); mean=$(kv $f mean_ns); a4=$(kv $f above4g)
 	tm=$(kv $f trim_mean_ns)
 	hs=$(awk '{ s += $3 } END { print s + 0 }' $B/hist)
-	if [ "$(kv $f done)" = 1 ] && [ -n "$ops" ] && [ "$((timed + errors))" -eq "$ops" ] &&
+	if [ "$(kv $f done)" = 1 ] && [ -n "$ops" ] && [ "$ops" -gt 0 ] && [ "$timed" -gt 0 ] &&
+	   [ "$((timed + errors))" -eq "$ops" ] &&
 	   [ "$hc" -eq "$timed" ] && [ "$hs" -eq "$hc" ] && [ "$a4" -le "$timed" ] &&
 	   [ "$mn" -le "$md" ] && [ "$md" -le "$p99" ] && [ "$p99" -le "$mx" ] &&
 	   [ "$mn" -le "$mean" ] && [ "$mean" -le "$mx" ] &&
@@ -73,6 +76,8 @@ check "clock reports local_clock and ktime_get_ns costs" \
 fill() { run "fill dev=0 size=65536 frac=500 seed=7 max=2000"; }
 check "fill holds mappings" fill
 filled=$(kv $B/run filled); released=$(kv $B/run released); held=$(kv $B/run held)
+check "fill: some mappings stay held, some were released ($held held, $released released)" \
+	[ "${held:-0}" -gt 0 -a "${released:-0}" -gt 0 ]
 check_eq "fill: filled = released + held" "$filled" "$((released + held))"
 check_eq "fill stopped at max" 2000 "$filled"
 check_eq "fill kept every mapping below 4 GiB (32-bit mask)" 0 "$(kv $B/run fill_above4g)"
@@ -98,6 +103,7 @@ if [ -e /lib/sac/iommu_sac.ko ]; then
 	check "steady under iommu_sac runs" run "steady size=4096 ops=1000 devs=1 warmup=100"
 	timed_ok "steady under iommu_sac"
 	check_eq "iommu_sac served every allocation (ops + warm-up)" 1100 "$(( $(kv $S/stats allocs) - a0 ))"
+	mean=$(kv /tmp/bench.res mean_ns)
 	# Device 0's caches hold 32-bit IOVAs from the runs above; policy dac
 	# gets IOVAs above 4 GiB only once they are flushed.
 	echo dac > $S/default_policy
@@ -105,15 +111,46 @@ if [ -e /lib/sac/iommu_sac.ko ]; then
 	check "steady under policy dac runs" run "steady size=4096 ops=500 devs=1 warmup=100"
 	check_eq "policy dac after a flush: every IOVA above 4 GiB" "$(kv $B/run timed)" "$(kv $B/run above4g)"
 	check "iommu_sac.ko unloads" unload_sac iommu_sac
-	echo "steady size=4096 ops=20000 devs=1" > $B/run &
+	# Up to 5 s of map+unmap at the rate just measured, and at most the
+	# 262144 ops sac_bench keeps exact statistics for (timed_ok wants
+	# exact 1): about 1 s (6.12) to 2 s (6.1) under TCG. The whole loop is
+	# one write(2): tasks-RCU counts its task as inside the hooked function
+	# until it ends, so an unload begun mid-loop completes only after it
+	# (kept under 10 s, when rcu_tasks starts to log a slow grace period).
+	ops=$(( 5000000000 / ${mean:-1000} ))
+	[ $ops -lt 20000 ] && ops=20000
+	[ $ops -gt 262144 ] && ops=262144
+	echo "steady size=4096 ops=$ops devs=1" > $B/run &
 	pid=$!
-	cycles=0
+	cycles=0 during=0 bad=
 	while kill -0 $pid 2>/dev/null && [ $cycles -lt 20 ]; do
-		insmod /lib/sac/iommu_sac.ko && rmmod iommu_sac && cycles=$((cycles + 1))
+		if ! insmod /lib/sac/iommu_sac.ko; then
+			bad="insmod failed after $cycles cycles"
+			break
+		fi
+		# The hook serves the loop's mappings while it runs.
+		a=$(kv $S/stats allocs)
+		sleep 0.1
+		b=$(kv $S/stats allocs)
+		alive=
+		kill -0 $pid 2>/dev/null && alive=1
+		if ! unload_sac iommu_sac; then
+			bad="rmmod failed after $cycles cycles"
+			break
+		fi
+		cycles=$((cycles + 1))
+		# Loaded mid-loop, served it, and the unload began mid-loop.
+		[ -n "$alive" ] && [ "${b:-0}" -gt "${a:-0}" ] && during=$((during + 1))
 	done
-	check "steady loop survives load/unload ($cycles cycles)" wait $pid
+	wait $pid
+	st=$?
+	check_eq "load/unload cycles beside the steady loop ($ops ops): none failed" "" "$bad"
+	check "steady loop survives load/unload ($cycles cycles; in $during iommu_sac served the loop and its unload began mid-loop; exit $st)" \
+		[ $st -eq 0 -a $during -gt 0 ]
 	timed_ok "steady during load/unload"
+	check_eq "steady during load/unload: every op ran" "$ops" "$(kv /tmp/bench.res ops)"
 	unload_sac iommu_sac
+	check "iommu_sac not loaded after the cycles" sh -c "! grep -q '^iommu_sac ' /proc/modules"
 else
 	skip "iommu_sac scenarios" "iommu_sac.ko not built"
 fi
