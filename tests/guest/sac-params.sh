@@ -3,7 +3,10 @@
 # Module parameters take effect at load: default_policy=, devices= by PCI
 # address and by vendor:device ID (both edus are 1234:11e8), and their
 # combinations (an address rule beats an ID rule; among rules of one kind
-# the last wins), seen in the policy files and in the IOVAs the edus get.
+# the last wins), seen in the policy files and in the IOVAs the edus get;
+# sac, dma32 and the default (auto) also by what a full 32-bit IOVA space
+# does to them (sac keeps missing, dma32 refuses, auto switches), since
+# their IOVAs on an unfragmented space are the same.
 # A malformed value refuses the load, dmesg names it, nothing stays loaded.
 # timeout: 300
 . ./lib.sh
@@ -18,6 +21,47 @@ policies() {
 		e="$e $(kv $SAC/devices/$a/state effective_policy)"
 	done
 	echo "${p# } /${e}"
+}
+
+# exhaust DEV: 2 MiB mappings on DEV, counters reset first, until one fails
+# or 2048 are held (more than its 32-bit IOVA space holds), then released.
+# Sets x_below x_above x_fail (held below/above 4 GiB, failed mappings) and
+# x_ref x_miss x_sw x_state (dma32_refusals, sac_misses, switches, state).
+# What tells the policies apart on a full 32-bit space: auto switches (one
+# miss, state dac), sac keeps trying (a miss per mapping above 4 GiB, state
+# sac), dma32 refuses (a failure, nothing above 4 GiB).
+exhaust() {
+	local d=/sys/kernel/debug/sac_edu/$1 s=$SAC/devices/$1
+	echo all > $d/release
+	sleep 1
+	echo 1 > $SAC/reset_stats
+	echo "2048 512" > $d/fill
+	x_below=$(kv $d/held below4g)
+	x_above=$(kv $d/held above4g)
+	x_fail=$(kv $d/held map_failures)
+	x_ref=$(kv $s/stats dma32_refusals)
+	x_miss=$(kv $s/stats sac_misses)
+	x_sw=$(kv $s/stats switches)
+	x_state=$(kv $s/state state)
+	echo all > $d/release
+	sleep 1
+	diag "exhaust $1: $x_below below, $x_above above 4 GiB, $x_fail failed;" \
+		"dma32_refusals $x_ref, sac_misses $x_miss, switches $x_sw, state $x_state"
+}
+# is_dma32 WHAT: the last exhaust shows dma32: the 32-bit space filled, the
+# next mapping refused and counted, nothing above 4 GiB, no switch.
+is_dma32() {
+	check "$1: 32-bit space full, then refused ($x_below below, $x_above above, $x_fail failed, dma32_refusals $x_ref)" \
+		eval '[ "${x_below:-0}" -gt 0 ] && [ "$x_above" = 0 ] && [ "$x_fail" = 1 ] && [ "$x_ref" = 1 ]'
+	check_eq "$1: no switch (state, switches)" "sac 0" "$x_state $x_sw"
+}
+# is_sac WHAT: the last exhaust shows sac: every mapping past the full
+# 32-bit space missed below 4 GiB and landed above, and no switch.
+is_sac() {
+	check "$1: past the full 32-bit space, mappings above 4 GiB ($x_below below, $x_above above, $x_fail failed)" \
+		eval '[ "${x_below:-0}" -gt 0 ] && [ "${x_above:-0}" -gt 0 ] && [ "$x_fail" = 0 ]'
+	check_eq "$1: a 32-bit miss for each of them (sac_misses)" "$x_above" "$x_miss"
+	check_eq "$1: no switch (state, switches)" "sac 0" "$x_state $x_sw"
 }
 
 # with ARGS...: load with ARGS (prints what it checked), unload after the
@@ -42,6 +86,13 @@ with
 check_eq "no parameters: default_policy" auto "$(cat $SAC/default_policy)"
 check_eq "no parameters: EDU EDU32 NVME policies / effective" \
 	"default default default / auto auto auto" "$(policies)"
+# The default, for comparison with sac and dma32 below: auto switches.
+exhaust $EDU
+check "no parameters: EDU (auto) past the full 32-bit space: above 4 GiB ($x_below below, $x_above above, $x_fail failed)" \
+	eval '[ "${x_below:-0}" -gt 0 ] && [ "${x_above:-0}" -gt 0 ] && [ "$x_fail" = 0 ]'
+check_eq "no parameters: EDU (auto) switched once: state, switches, sac_misses" "dac 1 1" \
+	"$x_state $x_sw $x_miss"
+echo "$EDU" > $SAC/rearm
 done_with
 
 with default_policy=dac
@@ -72,6 +123,8 @@ check_eq "devices=1234:11e8=dma32: EDU roundtrip" ok "$(rt $EDU 64)"
 check_eq "devices=1234:11e8=dma32: EDU: IOVAs of 8 x 256 KiB mappings" below "$(fill_class $EDU)"
 check_eq "devices=1234:11e8=dma32: EDU32 roundtrip" ok "$(rt $EDU32 64)"
 check_eq "devices=1234:11e8=dma32: EDU32: IOVAs of 8 x 256 KiB mappings" below "$(fill_class $EDU32)"
+exhaust $EDU
+is_dma32 "devices=1234:11e8=dma32: EDU"
 done_with
 
 with default_policy=dac devices=1234:11E8=dma32,$EDU=sac
@@ -81,6 +134,10 @@ check_eq "EDU roundtrip (sac)" ok "$(rt $EDU 64)"
 check_eq "EDU (sac): IOVAs of 8 x 256 KiB mappings" below "$(fill_class $EDU)"
 check_eq "EDU32 roundtrip (dma32)" ok "$(rt $EDU32 64)"
 check_eq "EDU32 (dma32): IOVAs of 8 x 256 KiB mappings" below "$(fill_class $EDU32)"
+exhaust $EDU
+is_sac "EDU (sac by address)"
+exhaust $EDU32
+is_dma32 "EDU32 (dma32 by ID)"
 done_with
 
 with "devices=$EDU=dac,1234:11e8=sac,$EDU32=kernel"
