@@ -17,7 +17,7 @@ done
 ok "e1000e ports $NIC0=$a $NIC1=$b"
 
 ip netns add peer || { not_ok "create network namespace"; done_testing; }
-ip link set "$b" netns peer
+check "move $b into the namespace" ip link set "$b" netns peer
 ip addr add 10.99.0.1/24 dev "$a"
 ip link set "$a" up
 ip netns exec peer ip addr add 10.99.0.2/24 dev "$b"
@@ -28,7 +28,9 @@ for i in $(seq 1 40); do
 		[ "$(ip netns exec peer cat /sys/class/net/$b/operstate)" = up ] && break
 	sleep 0.5
 done
-check "both links up" [ "$(cat /sys/class/net/$a/operstate)" = up ]
+sa=$(cat /sys/class/net/$a/operstate 2>/dev/null)
+sb=$(ip netns exec peer cat /sys/class/net/$b/operstate 2>/dev/null)
+check_eq "both links up ($a here, $b in the namespace)" "up up" "$sa $sb"
 for i in $(seq 1 10); do
 	ping -c 1 -W 1 10.99.0.2 >/dev/null 2>&1 && break
 done
