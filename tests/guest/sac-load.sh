@@ -64,6 +64,27 @@ check_eq "stats: inflight (idle)" 0 "$(kv $SAC/stats inflight)"
 ndirs=$(ls $SAC/devices | wc -l)
 check_eq "stats: devices equals the device directories" "$ndirs" \
 	"$(kv $SAC/stats devices)"
+# What the module should serve, from sysfs and not from the module: every
+# PCI device in an IOMMU group whose default domain is a DMA-API domain
+# (type DMA or DMA-FQ; iommu-dma allocates its IOVAs). q35 has no
+# platform device behind the IOMMU.
+for g in /sys/kernel/iommu_groups/*; do
+	case $(cat $g/type 2>/dev/null) in
+	DMA | DMA-FQ) ;;
+	*) continue ;;
+	esac
+	for d in $g/devices/*; do
+		[ -e "/sys/bus/pci/devices/${d##*/}" ] && echo "${d##*/}"
+	done
+done | sort > /tmp/sac-load.want
+nwant=$(wc -l < /tmp/sac-load.want)
+check "sysfs: the five test devices are PCI devices in DMA-API IOMMU groups ($nwant in all)" \
+	eval '(for a in $EDU $EDU32 $NVME $NIC0 $NIC1; do grep -qx "$a" /tmp/sac-load.want || exit 1; done)'
+check_eq "stats: devices equals the PCI devices in DMA-API IOMMU groups (sysfs)" "$nwant" \
+	"$(kv $SAC/stats devices)"
+check_eq "device directories: exactly those PCI devices" "$(tr '\n' ' ' < /tmp/sac-load.want)" \
+	"$(ls $SAC/devices | sort | tr '\n' ' ')"
+rm -f /tmp/sac-load.want
 case $(kernel_mm) in
 6.1) check_eq "stats: native_bit (6.1 has none)" no "$(kv $SAC/stats native_bit)"
      check_eq "stats: forcedac (not booted with it)" 0 "$(kv $SAC/stats forcedac)" ;;
