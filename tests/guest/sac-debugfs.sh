@@ -136,6 +136,10 @@ check_eq "EDU latency after reset_stats (all zero)" 0 \
 # Other devices are on policy kernel: only kernel_calls may move globally.
 check_eq "global counters but kernel_calls after reset_stats" 0 \
 	"$(head -n 9 $SAC/stats | grep -v '^kernel_calls ' | awk '{ s += $2 } END { print s }')"
+check_eq "global counters but kernel_calls after reset_stats, by name (8 of them, each 0)" \
+	"allocs=0 sac_tries=0 sac_hits=0 sac_misses=0 dac_allocs=0 failed=0 dma32_refusals=0 switches=0" \
+	"$(for k in allocs sac_tries sac_hits sac_misses dac_allocs failed dma32_refusals switches; do
+		printf '%s=%s ' $k "$(kv $SAC/stats $k)"; done | sed 's/ $//')"
 
 # Reads: 1-byte and 1 MiB reads give what cat gives (files that hold still).
 for f in version default_policy devices/$EDU/policy devices/$EDU/state \

@@ -35,8 +35,11 @@ check_eq "32-bit EDU: sac_tries (no SAC trick for a 32-bit device)" 0 "$(kv $DS 
 check_eq "32-bit EDU: allocs" $((m + 1)) "$(kv $DS allocs)"
 check_eq "32-bit EDU: failed" 1 "$(kv $DS failed)"
 check_eq "32-bit EDU: no notice" 0 $(( $(notices) - n0 ))
-[ "$(kv $SAC/stats native_bit)" = yes ] &&
+if [ "$(kernel_mm)" = 6.1 ]; then
+	check_eq "32-bit EDU: native_bit (none on 6.1)" none "$(kv $ST native_bit)"
+else
 	check_eq "32-bit EDU: native_bit" 1 "$(kv $ST native_bit)"
+fi
 echo all > $E/release
 sleep 1
 
@@ -50,7 +53,7 @@ check_eq "36-bit EDU: one notice" 1 $(( $(notices) - n0 ))
 check_eq "36-bit EDU: the notice says 36 bits" "sac_edu $EDU: Using 36-bit DMA addresses" \
 	"$(dmesg | grep "$EDU: Using [0-9]*-bit DMA addresses" | tail -n1 | sed 's/^\[[^]]*\] //')"
 hi=$(kv $E/held max_iova)
-check "36-bit EDU: highest IOVA below 2^36 ($hi)" [ $(( hi >> 36 )) -eq 0 ]
+check "36-bit EDU: highest IOVA below 2^36 ($hi)" eval 'is_iova "$hi" && [ $(( hi >> 36 )) -eq 0 ]'
 check "36-bit EDU: IOVAs above 4 GiB ($(kv $E/held above4g))" [ "$(kv $E/held above4g)" -gt 0 ]
 echo all > $E/release
 sleep 1
