@@ -116,11 +116,11 @@ check "iommu_sac.ko unloads" unload_sac iommu_sac
 echo 64 > $E/roundtrip
 set -- $(cat $E/roundtrip)
 check "unloaded in state dac: the kernel gives IOVAs above 4 GiB (${3#iova_to=})" \
-	[ $(( ${3#iova_to=} >> 32 )) -ne 0 ]
-load_sac iommu_sac
+	is_above_4g "${3#iova_to=}"
+check "iommu_sac.ko loads again" load_sac iommu_sac
 same "reloaded: state from the native bit" dac
 echo "$EDU" > $SAC/rearm
-unload_sac iommu_sac
+check "iommu_sac.ko unloads in state sac" unload_sac iommu_sac
 echo 64 > $E/roundtrip
 set -- $(cat $E/roundtrip)
 check "unloaded in state sac: the kernel gives 32-bit IOVAs (${3#iova_to=})" \
