@@ -1,25 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iommu_sac: the run-time half of compat.h.
+ * iommu_sac: the run-time half of compat.h: two kernel variables the module
+ * must read but the kernel does not export.
  *
- * Before v6.6 the kernel's own iommu_dma_alloc_iova() skips the 32-bit
- * attempt when the boot parameter iommu.forcedac=1 set the global bool
- * iommu_dma_forcedac. The module must do the same, so it reads that bool.
- *
+ * iommu_dma_forcedac: the boot parameter iommu.forcedac=1 sets this global
+ * bool. Before v6.6 the kernel's own iommu_dma_alloc_iova() skips the
+ * 32-bit attempt when it is set; from v6.6 iommu_setup_dma_ops() starts
+ * every device's native bit at !iommu_dma_forcedac. The module honours it
+ * the same way on every kernel (policies auto and sac make no 32-bit
+ * attempt, a re-arm does not set the native bit), so it reads the bool.
  * Why the variable and not the command line: it is exactly what the kernel
- * tests on every allocation, whatever set it (command line or bootconfig),
- * with the kernel's own parsing; saved_command_line is not exported, and
- * re-parsing /proc/cmdline from a module would duplicate early_param
- * semantics with file I/O.
+ * tests, whatever set it (command line or bootconfig), with the kernel's own
+ * parsing; saved_command_line is not exported either. It is read once at
+ * load: the parameter is __init-only, nothing writes the bool later
+ * (s390's IOMMU driver sets it at its init; not a Debian amd64 concern).
  *
- * How: iommu_dma_forcedac is not exported, so its address comes from
- * kallsyms_lookup_name(), itself found through a kprobe and called through
- * a pointer. That call is only made where compat.h allows it
- * (SAC_CAN_RESOLVE_FORCEDAC: no CONFIG_X86_KERNEL_IBT, whose boot-time
- * sealing makes such a call a #CP; Debian's 6.1 has no IBT). The result is
- * sanity-checked before use: the address must resolve back to exactly
- * "iommu_dma_forcedac+0x0" and hold a bool (0 or 1). It is read once at
- * load: the parameter is __init-only, nothing writes the bool later.
+ * ftrace_enabled: only read when registering the hook failed with EBUSY, to
+ * tell "kernel.ftrace_enabled is 0" from "another IPMODIFY user".
+ *
+ * How: the address comes from a kprobe registration on the symbol, which
+ * resolves the name (kprobe_lookup_name(), kallsyms) and stores the address
+ * in kp.addr before it refuses an address outside kernel text:
+ *   kernel/kprobes.c, register_kprobe() (6.1, 6.12, 7.2):
+ *	addr = _kprobe_addr(p->addr, p->symbol_name, p->offset, &on_func_entry);
+ *	if (IS_ERR(addr))
+ *		return PTR_ERR(addr);
+ *	p->addr = addr;
+ *	...
+ *	ret = check_kprobe_address_safe(p, &probed_mod);   (-EINVAL: not text)
+ * Nothing is called through a pointer, so IBT (6.12+) is no obstacle. The
+ * result is checked before use: the address must resolve back to exactly
+ * "NAME+0x0" and the value must be in range (a bool: 0 or 1).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,35 +42,36 @@
 
 int sac_forcedac_value __read_mostly = -1;
 
-#if SAC_CAN_RESOLVE_FORCEDAC
-static unsigned long sac_kallsyms_lookup(const char *name)
+#if SAC_CAN_RESOLVE
+/* The address of the kernel symbol @name, 0 if it cannot be resolved. */
+static unsigned long sac_symbol_addr(const char *name)
 {
-	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
-	unsigned long (*lookup)(const char *name);
+	struct kprobe kp = { .symbol_name = name };
+	char buf[KSYM_SYMBOL_LEN];
+	size_t len = strlen(name);
+	unsigned long addr;
 
-	if (register_kprobe(&kp) < 0)
+	if (!register_kprobe(&kp))
+		unregister_kprobe(&kp);		/* a text symbol after all */
+	addr = (unsigned long)kp.addr;
+	if (!addr)
 		return 0;
-	lookup = (void *)kp.addr;
-	unregister_kprobe(&kp);
-	return lookup ? lookup(name) : 0;
+	sprint_symbol(buf, addr);
+	if (strncmp(buf, name, len) || strncmp(buf + len, "+0x0/", 5)) {
+		pr_warn("%s resolved to %s, not to the variable\n", name, buf);
+		return 0;
+	}
+	return addr;
 }
 
 static int sac_forcedac_read(void)
 {
 	static const char sym[] = "iommu_dma_forcedac";
-	char buf[KSYM_SYMBOL_LEN];
-	unsigned long addr;
+	unsigned long addr = sac_symbol_addr(sym);
 	u8 val;
 
-	addr = sac_kallsyms_lookup(sym);
 	if (!addr) {
 		pr_warn("cannot resolve %s\n", sym);
-		return -1;
-	}
-	sprint_symbol(buf, addr);
-	if (strncmp(buf, sym, sizeof(sym) - 1) ||
-	    strncmp(buf + sizeof(sym) - 1, "+0x0/", 5)) {
-		pr_warn("%s resolved to %s, not to the variable\n", sym, buf);
 		return -1;
 	}
 	val = READ_ONCE(*(u8 *)addr);
@@ -69,18 +81,34 @@ static int sac_forcedac_read(void)
 	}
 	return val;
 }
+
+int sac_ftrace_enabled(void)
+{
+	unsigned long addr = sac_symbol_addr("ftrace_enabled");
+
+	return addr ? !!READ_ONCE(*(int *)addr) : -1;
+}
+#else
+static int sac_forcedac_read(void)
+{
+	return -1;
+}
+
+int sac_ftrace_enabled(void)
+{
+	return -1;
+}
 #endif
 
 int sac_compat_init(void)
 {
-#if SAC_CAN_RESOLVE_FORCEDAC
+	/* v6.6+: the native bit carries it (see sac_dev_state_init()). */
+	if (SAC_HAVE_NATIVE_BIT)
+		return 0;
 	sac_forcedac_value = sac_forcedac_read();
 	if (sac_forcedac_value < 0)
-		pr_warn("iommu.forcedac unknown: assuming 0, the kernel's default\n");
+		pr_warn("iommu.forcedac cannot be read on this kernel: assuming 0, the kernel's default\n");
 	else if (sac_forcedac_value)
 		pr_info("iommu.forcedac=1: no 32-bit attempts (policies auto and sac)\n");
-#elif SAC_NEED_FORCEDAC
-	pr_warn("iommu.forcedac cannot be read on this kernel: assuming 0, the kernel's default\n");
-#endif
 	return 0;
 }

@@ -86,14 +86,12 @@ static inline void sac_native_bit_set(struct device *dev, bool on)
 #endif
 
 /*
- * Before v6.6 the module reads iommu_dma_forcedac itself (compat.c). It
- * resolves the variable's address with kallsyms_lookup_name(), which it
- * can only call through a pointer where that pointer is not sealed by IBT.
+ * The module reads iommu_dma_forcedac (and, to explain a refusal,
+ * ftrace_enabled) by resolving their addresses through kprobes' symbol
+ * lookup (compat.c); every Debian kernel has KPROBES and KALLSYMS_ALL.
  */
-#define SAC_NEED_FORCEDAC	(!SAC_HAVE_NATIVE_BIT)
-#define SAC_CAN_RESOLVE_FORCEDAC					\
-	(SAC_NEED_FORCEDAC && IS_ENABLED(CONFIG_KPROBES) &&		\
-	 !IS_ENABLED(CONFIG_X86_KERNEL_IBT))
+#define SAC_CAN_RESOLVE							\
+	(IS_ENABLED(CONFIG_KPROBES) && IS_ENABLED(CONFIG_KALLSYMS_ALL))
 
 /* v6.10: __assign_str() lost its source argument (taken from __string()) */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
@@ -209,14 +207,17 @@ struct sac_iova_cpu_rcache {
 /* compat.c */
 int sac_compat_init(void);
 
+/* kernel.ftrace_enabled: 0 or 1, -1 if it cannot be read. */
+int sac_ftrace_enabled(void);
+
 /*
- * iommu.forcedac as the kernel sees it, before v6.6: 0 or 1; -1 when it is
- * not needed (the native bit carries it) or could not be read. Written once
- * by sac_compat_init().
+ * iommu.forcedac as the kernel sees it: 0 or 1; -1 when it could not be
+ * read (treated as 0, the kernel's default). Written once by
+ * sac_compat_init(), before the hook is registered.
  */
 extern int sac_forcedac_value;
 
-static inline int sac_forcedac(void)
+static __always_inline int sac_forcedac(void)
 {
 	return sac_forcedac_value;
 }

@@ -19,14 +19,35 @@
  * 32-bit attempt. It allocates nothing, sleeps on nothing, and touches only
  * per-CPU counters unless a device changes state.
  *
+ * Hot-path rules: the callback and everything it reaches (the table lookup,
+ * the layout check, sac_dev_native_sync(), sac_dev_new_domain()) run with
+ * preemption disabled by the recursion trylock; sac_alloc_iova() and what
+ * it calls of ours run under rcu_read_lock(). All of it is notrace or
+ * __always_inline (nothing of ours in available_filter_functions), takes
+ * no lock but a device's raw spinlock (policy.c: a few stores, never a
+ * sleeping lock, on PREEMPT_RT either) and allocates nothing.
+ *
+ * The ops is FTRACE_OPS_FL_PERMANENT, as livepatch's: while it is
+ * registered, a write of 0 to kernel.ftrace_enabled fails with EBUSY
+ * instead of turning the call site back into a NOP behind our back (a
+ * dma32 device would get IOVAs above 4 GiB again). A failed recursion
+ * trylock leaves that one call to the kernel: counted in
+ * sac_recursion_misses (debugfs stats), warned once.
+ *
  * Unload: unregister_ftrace_function() waits, for our dynamic ops, until
  * no CPU is in the callback (synchronize_rcu_tasks_rude()) and, on
- * preemptible kernels, until every task that was on the trampoline or in
- * sac_alloc_iova() has left (synchronize_rcu_tasks(): nothing in there
- * sleeps voluntarily, so a task is only quiescent after leaving). As cheap
- * insurance the callback counts every redirection in sac_inflight and the
- * replacement uncounts it on its way out; sac_hook_exit() then waits for
- * the count to drain before the module's text and tables go away.
+ * preemptible kernels, synchronize_rcu_tasks(). The callback counts every
+ * redirection in sac_inflight and the replacement uncounts it on its way
+ * out; sac_hook_exit() waits for the count to drain, then always waits for
+ * a tasks-RCU grace period of its own: a task between its this_cpu_dec()
+ * and its final RET must be gone before the text is freed. The wait cannot
+ * be skipped when the count read 0: alloc_iova_fast() takes spinlocks,
+ * which are sleeping rtlocks on PREEMPT_RT, and tasks-RCU counts a task
+ * blocked on one as quiescent, so the grace period inside
+ * unregister_ftrace_function() may have ended while a task was still in
+ * sac_alloc_iova(). If unregistering fails, a call site may still reach
+ * the callback: sac_hook_exit() then never returns (the module's text and
+ * tables stay, the hook keeps working), and says so.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -49,6 +70,9 @@ static const char sac_target[] = "iommu_dma_alloc_iova";
 /* Redirections not yet returned, per CPU (a task may migrate: sum them). */
 static DEFINE_PER_CPU(long, sac_inflight);
 
+/* Calls left to the kernel because the recursion trylock failed. */
+static DEFINE_PER_CPU(unsigned long, sac_recursion_misses);
+
 /* Written at init and exit only. */
 static bool sac_hook_registered;
 
@@ -62,7 +86,7 @@ static bool sac_hook_registered;
  * equal to the domain's smallest page size, dma_32bit_pfn must match it,
  * and the rbtree anchor must hold IOVA_ANCHOR twice.
  */
-static bool sac_layout_verify(const struct iommu_domain *domain)
+static bool notrace sac_layout_verify(const struct iommu_domain *domain)
 {
 	const struct iova_domain *iovad;
 	unsigned long granule, shift;
@@ -213,8 +237,9 @@ static __always_inline void sac_account(struct sac_dev *sd,
  * Entered from the ftrace trampoline in place of iommu_dma_alloc_iova(),
  * with its arguments, for a verified DMA-API domain only.
  */
-static dma_addr_t sac_alloc_iova(struct iommu_domain *domain, size_t size,
-				 u64 dma_limit, struct device *dev)
+static dma_addr_t notrace sac_alloc_iova(struct iommu_domain *domain,
+					 size_t size, u64 dma_limit,
+					 struct device *dev)
 {
 	struct iova_domain *iovad = sac_domain_iovad(domain);
 	unsigned long shift, iova_len, iova = 0;
@@ -310,8 +335,13 @@ static void notrace sac_ftrace_handler(unsigned long ip,
 	int bit;
 
 	bit = ftrace_test_recursion_trylock(ip, parent_ip);
-	if (unlikely(bit < 0))
+	if (unlikely(bit < 0)) {
+		/* The kernel's own function serves this call. */
+		this_cpu_inc(sac_recursion_misses);
+		pr_warn_once("recursion in the ftrace hook at %pS: calls left to the kernel (recursion_misses in stats)\n",
+			     (void *)parent_ip);
 		return;
+	}
 
 	domain = (struct iommu_domain *)ftrace_regs_get_argument(fregs, 0);
 	dev = (struct device *)ftrace_regs_get_argument(fregs, 3);
@@ -329,14 +359,29 @@ static void notrace sac_ftrace_handler(unsigned long ip,
 	ftrace_test_recursion_unlock(bit);
 }
 
+/*
+ * PERMANENT: kernel/trace/ftrace.c, ftrace_enable_sysctl() refuses to turn
+ * ftrace off while such an ops is registered, and __register_ftrace_function()
+ * refuses to register one while ftrace_enabled is 0 (sac_hook_init()).
+ */
 static struct ftrace_ops sac_ftrace_ops = {
 	.func	= sac_ftrace_handler,
-	.flags	= FTRACE_OPS_FL_IPMODIFY
+	.flags	= FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_PERMANENT
 #ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
 		| FTRACE_OPS_FL_SAVE_REGS
 #endif
 		,
 };
+
+static unsigned long sac_recursion_misses_sum(void)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu(sac_recursion_misses, cpu));
+	return sum;
+}
 
 static long sac_inflight_sum(void)
 {
@@ -352,6 +397,7 @@ void sac_hook_info(struct sac_hook_info *info)
 {
 	info->registered = READ_ONCE(sac_hook_registered);
 	info->inflight = sac_inflight_sum();
+	info->recursion_misses = sac_recursion_misses_sum();
 	info->vouched = SAC_KERNEL_VOUCHED;
 	info->forcedac = sac_forcedac();
 	info->native_bit = SAC_HAVE_NATIVE_BIT;
@@ -372,13 +418,23 @@ int sac_hook_init(void)
 		return ret;
 	}
 	ret = register_ftrace_function(&sac_ftrace_ops);
+	/*
+	 * EBUSY: __register_ftrace_function() refuses a PERMANENT ops while
+	 * ftrace is off ("if (!ftrace_enabled && (ops->flags &
+	 * FTRACE_OPS_FL_PERMANENT)) return -EBUSY;"), and
+	 * ftrace_hash_ipmodify_enable() refuses a second IPMODIFY owner.
+	 */
+	if (ret == -EBUSY && !sac_ftrace_enabled()) {
+		pr_err("kernel.ftrace_enabled is 0: the hook would not run, refusing to load (sysctl kernel.ftrace_enabled=1 first)\n");
+	} else if (ret == -EBUSY) {
+		pr_err("%s() already has an IPMODIFY ftrace user (a livepatch, kpatch or kprobe post_handler)%s: refusing to load\n",
+		       sac_target, sac_ftrace_enabled() < 0 ?
+		       ", or kernel.ftrace_enabled is 0" : "");
+	} else if (ret) {
+		pr_err("cannot register the ftrace hook on %s(): %d\n",
+		       sac_target, ret);
+	}
 	if (ret) {
-		if (ret == -EBUSY)
-			pr_err("%s() already has an IPMODIFY ftrace user (a livepatch, kpatch or kprobe post_handler): refusing to load\n",
-			       sac_target);
-		else
-			pr_err("cannot register the ftrace hook on %s(): %d\n",
-			       sac_target, ret);
 		ftrace_free_filter(&sac_ftrace_ops);
 		return ret;
 	}
@@ -389,18 +445,25 @@ int sac_hook_init(void)
 void sac_hook_exit(void)
 {
 	unsigned long warn_at = jiffies + 10 * HZ;
-	bool waited = false;
 	int ret;
 
 	ret = unregister_ftrace_function(&sac_ftrace_ops);
-	if (ret)
-		pr_err("unregistering the ftrace hook failed: %d\n", ret);
+	if (ret) {
+		/*
+		 * The call site may still reach the callback, and through it
+		 * sac_alloc_iova(): freeing the module would free text in use.
+		 * Keep everything: the hook goes on working, this never returns.
+		 */
+		pr_crit("unregistering the ftrace hook failed (%d): call sites may still reach the module, so it stays in memory and this unload never completes; reboot to remove it\n",
+			ret);
+		for (;;)
+			schedule_timeout_idle(MAX_SCHEDULE_TIMEOUT);
+	}
 	ftrace_free_filter(&sac_ftrace_ops);
 	WRITE_ONCE(sac_hook_registered, false);
 
 	/* No new redirections from here on: the sum can only fall. */
 	while (sac_inflight_sum() > 0) {
-		waited = true;
 		if (time_after(jiffies, warn_at)) {
 			pr_warn("still waiting for %ld allocations in flight\n",
 				sac_inflight_sum());
@@ -408,7 +471,11 @@ void sac_hook_exit(void)
 		}
 		usleep_range(500, 1000);
 	}
-	/* Someone was still inside: let them also get past the final RET. */
-	if (waited)
-		synchronize_rcu_tasks();
+	/*
+	 * Unconditionally (see the top of this file): on PREEMPT_RT a task
+	 * blocked on an rtlock in alloc_iova_fast() was quiescent for the
+	 * grace period inside unregister_ftrace_function(), and may still be
+	 * between its this_cpu_dec() and its RET.
+	 */
+	synchronize_rcu_tasks();
 }

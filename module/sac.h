@@ -92,6 +92,7 @@ struct sac_dev_info {
 struct sac_hook_info {
 	bool registered;
 	long inflight;			/* CPUs/tasks inside the hook right now */
+	unsigned long recursion_misses;	/* calls left to the kernel: recursion */
 	bool vouched;			/* kernel's layouts read from source */
 	int forcedac;			/* 0, 1, -1 = not read (see compat.h) */
 	bool native_bit;		/* kernel has dev->iommu->pci_32bit_workaround */
