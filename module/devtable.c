@@ -68,7 +68,7 @@ void sac_dev_info(struct sac_dev *sd, struct sac_dev_info *info)
 	/* Show the kernel's latest word, not a stale one. */
 	sac_dev_native_sync(sd);
 
-	spin_lock_irqsave(&sd->lock, flags);
+	raw_spin_lock_irqsave(&sd->lock, flags);
 	info->state = sd->state;
 	info->switches = sd->switches;
 	info->switch_ns = sd->switch_ns;
@@ -76,7 +76,7 @@ void sac_dev_info(struct sac_dev *sd, struct sac_dev_info *info)
 	info->switch_by = sd->switch_by;
 	info->native_bit = SAC_HAVE_NATIVE_BIT && sd->pci ?
 			   sac_native_bit(dev) : -1;
-	spin_unlock_irqrestore(&sd->lock, flags);
+	raw_spin_unlock_irqrestore(&sd->lock, flags);
 
 	info->policy = READ_ONCE(sd->policy);
 	info->effective = sac_dev_policy(sd);

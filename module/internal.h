@@ -7,7 +7,8 @@
  * counters through the inline helpers here: an RCU hash lookup, a few
  * READ_ONCE()s and per-CPU increments; nothing allocates, nothing sleeps.
  * Every state transition of a device (switch, re-arm, following the kernel's
- * native bit) is a slow path in policy.c under the device's spinlock.
+ * native bit) is a slow path in policy.c under the device's raw spinlock,
+ * notrace like everything the hook reaches (see hook.c and policy.c).
  */
 #ifndef _SAC_INTERNAL_H
 #define _SAC_INTERNAL_H
@@ -64,8 +65,11 @@ struct sac_dev {
 	 * the live bit (READ_ONCE()) to notice the kernel changing the bit.
 	 */
 	bool native_seen;
-	/* Serialises state transitions; protects the fields below. */
-	spinlock_t lock;
+	/*
+	 * Serialises state transitions; protects the fields below. Raw: the
+	 * ftrace callback takes it with preemption disabled (PREEMPT_RT).
+	 */
+	raw_spinlock_t lock;
 	unsigned int switches;
 	u64 switch_ns;
 	u64 switch_size;

@@ -3,8 +3,8 @@
  * iommu_sac: policies and the per-device SAC state machine.
  *
  * A device's state is sac (32-bit first) or dac (switched). Every transition
- * happens here, under the device's spinlock, so that concurrent failures on
- * several CPUs switch a device exactly once:
+ * happens here, under the device's raw spinlock (sd->lock), so that
+ * concurrent failures on several CPUs switch a device exactly once:
  *
  *   sac -> dac   policy auto, a 32-bit attempt failed  (sac_dev_switch)
  *                the kernel cleared its native bit      (sac_dev_native_sync)
@@ -19,6 +19,15 @@
  * iommu_dma_alloc_iova() under policy kernel), and the hook and
  * sac_dev_info() notice and follow it. On unload the bit therefore already
  * equals the state, and the kernel carries on from there.
+ *
+ * Hot path: sac_dev_switch() (from sac_alloc_iova()), sac_dev_native_sync()
+ * and sac_dev_new_domain() (from the ftrace callback, preemption disabled)
+ * are notrace, and sd->lock is a raw_spinlock_t: on PREEMPT_RT a
+ * spinlock_t is a sleeping rtmutex, which the callback must not take. Its
+ * critical sections are a handful of stores and the clock read of
+ * ktime_get_boottime_ns() (a seqcount read, no lock); nothing in them
+ * sleeps, allocates, prints or loops. Printing and trace events come after
+ * the unlock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -124,7 +133,7 @@ int sac_dev_set_policy(struct sac_dev *sd, enum sac_policy policy)
 /* State transitions (sd->lock)                                           */
 
 /* Set the state and, where it exists, the native bit with it. */
-static void sac_dev_set_state_locked(struct sac_dev *sd, enum sac_state state)
+static void notrace sac_dev_set_state_locked(struct sac_dev *sd, enum sac_state state)
 {
 	lockdep_assert_held(&sd->lock);
 
@@ -136,7 +145,7 @@ static void sac_dev_set_state_locked(struct sac_dev *sd, enum sac_state state)
 	}
 }
 
-static void sac_dev_record_switch_locked(struct sac_dev *sd, u64 size,
+static void notrace sac_dev_record_switch_locked(struct sac_dev *sd, u64 size,
 					 enum sac_cause by)
 {
 	sd->switches++;
@@ -149,7 +158,7 @@ void sac_dev_state_init(struct sac_dev *sd)
 {
 	bool nb;
 
-	spin_lock_init(&sd->lock);
+	raw_spin_lock_init(&sd->lock);
 	sd->state = SAC_STATE_SAC;
 	sd->switch_by = SAC_CAUSE_NONE;
 	if (!SAC_HAVE_NATIVE_BIT || !sd->pci)
@@ -163,20 +172,20 @@ void sac_dev_state_init(struct sac_dev *sd)
 	}
 }
 
-void sac_dev_switch(struct sac_dev *sd, struct device *dev, u64 dma_limit,
+void notrace sac_dev_switch(struct sac_dev *sd, struct device *dev, u64 dma_limit,
 		    size_t size)
 {
 	unsigned long flags;
 	bool won = false;
 
 	if (sd) {
-		spin_lock_irqsave(&sd->lock, flags);
+		raw_spin_lock_irqsave(&sd->lock, flags);
 		if (sd->state == SAC_STATE_SAC) {
 			sac_dev_set_state_locked(sd, SAC_STATE_DAC);
 			sac_dev_record_switch_locked(sd, size, SAC_CAUSE_ALLOC);
 			won = true;
 		}
-		spin_unlock_irqrestore(&sd->lock, flags);
+		raw_spin_unlock_irqrestore(&sd->lock, flags);
 	} else if (SAC_HAVE_NATIVE_BIT && sac_native_bit(dev)) {
 		/* Not in the table: the kernel's per-device bit is the state. */
 		sac_native_bit_set(dev, false);
@@ -190,7 +199,7 @@ void sac_dev_switch(struct sac_dev *sd, struct device *dev, u64 dma_limit,
 			 SAC_CAUSE_ALLOC);
 }
 
-void sac_dev_native_sync(struct sac_dev *sd)
+void notrace sac_dev_native_sync(struct sac_dev *sd)
 {
 	enum sac_cause by = SAC_CAUSE_KERNEL;
 	enum sac_state to = SAC_STATE_NR;
@@ -199,7 +208,7 @@ void sac_dev_native_sync(struct sac_dev *sd)
 
 	if (!SAC_HAVE_NATIVE_BIT || !sd->pci)
 		return;
-	spin_lock_irqsave(&sd->lock, flags);
+	raw_spin_lock_irqsave(&sd->lock, flags);
 	nb = sac_native_bit(sd->dev);
 	if (nb != sd->native_seen) {
 		WRITE_ONCE(sd->native_seen, nb);
@@ -212,7 +221,7 @@ void sac_dev_native_sync(struct sac_dev *sd)
 		if (to == SAC_STATE_DAC)
 			sac_dev_record_switch_locked(sd, 0, by);
 	}
-	spin_unlock_irqrestore(&sd->lock, flags);
+	raw_spin_unlock_irqrestore(&sd->lock, flags);
 
 	if (to == SAC_STATE_DAC) {
 		sac_count(sd, SAC_CNT_SWITCHES);
@@ -222,22 +231,22 @@ void sac_dev_native_sync(struct sac_dev *sd)
 	}
 }
 
-static bool sac_dev_rearm_cause(struct sac_dev *sd, enum sac_cause by)
+static bool notrace sac_dev_rearm_cause(struct sac_dev *sd, enum sac_cause by)
 {
 	unsigned long flags;
 	bool changed;
 
 	sac_dev_native_sync(sd);
-	spin_lock_irqsave(&sd->lock, flags);
+	raw_spin_lock_irqsave(&sd->lock, flags);
 	changed = sd->state != SAC_STATE_SAC;
 	sac_dev_set_state_locked(sd, SAC_STATE_SAC);
-	spin_unlock_irqrestore(&sd->lock, flags);
+	raw_spin_unlock_irqrestore(&sd->lock, flags);
 	if (changed)
 		trace_sac_rearm(sd->dev, SAC_STATE_SAC, 0, 0, by);
 	return changed;
 }
 
-void sac_dev_new_domain(struct sac_dev *sd)
+void notrace sac_dev_new_domain(struct sac_dev *sd)
 {
 	if (sac_dev_rearm_cause(sd, SAC_CAUSE_DOMAIN))
 		dev_dbg(sd->dev, "new IOMMU domain: re-armed\n");
