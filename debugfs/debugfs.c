@@ -91,7 +91,6 @@ static int sac_dbg_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "layout %s\n", hi.vouched ? "known" : "verified");
 	seq_printf(m, "native_bit %s\n", hi.native_bit ? "yes" : "no");
 	seq_printf(m, "forcedac %s\n",
-		   hi.native_bit ? "n/a" :
 		   hi.forcedac < 0 ? "unknown" : hi.forcedac ? "1" : "0");
 	seq_printf(m, "recursion_misses %lu\n", hi.recursion_misses);
 	return 0;

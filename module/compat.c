@@ -102,9 +102,6 @@ int sac_ftrace_enabled(void)
 
 int sac_compat_init(void)
 {
-	/* v6.6+: the native bit carries it (see sac_dev_state_init()). */
-	if (SAC_HAVE_NATIVE_BIT)
-		return 0;
 	sac_forcedac_value = sac_forcedac_read();
 	if (sac_forcedac_value < 0)
 		pr_warn("iommu.forcedac cannot be read on this kernel: assuming 0, the kernel's default\n");

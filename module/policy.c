@@ -13,7 +13,12 @@
  *                a new domain, without a native bit     (sac_dev_new_domain)
  *
  * Invariant (kernels with dev->iommu->pci_32bit_workaround, PCI devices):
- * the native bit equals "state == sac" whenever the device's lock is free.
+ * the native bit equals "state == sac && !forcedac" whenever the device's
+ * lock is free: with iommu.forcedac=1 the kernel never sets the bit
+ * (iommu_setup_dma_ops(): "pci_32bit_workaround = !iommu_dma_forcedac"),
+ * and neither do we, so a device's state under forcedac is kept as on 6.1
+ * (sac unless switched or set) while no 32-bit attempt is made, here or by
+ * the kernel after unload.
  * We write the bit together with the state; the kernel writes it behind our
  * back (iommu_setup_dma_ops() on re-probe and group type change; its own
  * iommu_dma_alloc_iova() under policy kernel), and the hook and
@@ -135,13 +140,14 @@ int sac_dev_set_policy(struct sac_dev *sd, enum sac_policy policy)
 /* Set the state and, where it exists, the native bit with it. */
 static void notrace sac_dev_set_state_locked(struct sac_dev *sd, enum sac_state state)
 {
-	lockdep_assert_held(&sd->lock);
+	bool nb = state == SAC_STATE_SAC && sac_forcedac() != 1;
 
+	lockdep_assert_held(&sd->lock);
 	WRITE_ONCE(sd->state, state);
 	if (SAC_HAVE_NATIVE_BIT && sd->pci) {
-		sac_native_bit_set(sd->dev, state == SAC_STATE_SAC);
+		sac_native_bit_set(sd->dev, nb);
 		/* Pairs with READ_ONCE() in sac_dev_native_check(). */
-		WRITE_ONCE(sd->native_seen, state == SAC_STATE_SAC);
+		WRITE_ONCE(sd->native_seen, nb);
 	}
 }
 
@@ -163,10 +169,14 @@ void sac_dev_state_init(struct sac_dev *sd)
 	sd->switch_by = SAC_CAUSE_NONE;
 	if (!SAC_HAVE_NATIVE_BIT || !sd->pci)
 		return;
-	/* The kernel (or iommu.forcedac) may have switched it already. */
+	/*
+	 * The kernel may have switched it already. Under iommu.forcedac=1
+	 * the bit was never set and says nothing: the state starts sac, as
+	 * on 6.1, and no 32-bit attempt follows (sac_try32()).
+	 */
 	nb = sac_native_bit(sd->dev);
 	sd->native_seen = nb;
-	if (!nb) {
+	if (!nb && sac_forcedac() != 1) {
 		sd->state = SAC_STATE_DAC;
 		sd->switch_by = SAC_CAUSE_KERNEL;
 	}
