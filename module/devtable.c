@@ -15,6 +15,13 @@
  * rcu_read_lock(). An entry is unlinked, then freed after an RCU grace
  * period, so a reader never sees freed memory. Front end callbacks run under
  * sac_table_lock, so a front end never sees an entry it was not told about.
+ *
+ * Freeing: a removed device's entry goes to queue_rcu_work() on sac_free_wq
+ * (its grace period, then put_device(), which may sleep, in process
+ * context), so removing N devices (SR-IOV VFs) costs no grace period under
+ * the mutex. At exit, sac_devtable_exit() waits for all of them:
+ * rcu_barrier() for the grace periods queued, then destroy_workqueue()
+ * drains the work items, before the module's text and data go away.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -42,6 +49,9 @@ static typeof(pci_bus_type) *const sac_buses[] = {
 };
 
 static struct notifier_block sac_nbs[ARRAY_SIZE(sac_buses)];
+
+/* Frees removed entries (sac_dev_free_work()); drained at exit. */
+static struct workqueue_struct *sac_free_wq;
 
 const char *sac_dev_name(const struct sac_dev *sd)
 {
@@ -114,6 +124,16 @@ static void sac_dev_free(struct sac_dev *sd)
 	kfree(sd);
 }
 
+/* A removed entry, a grace period after its unlinking. */
+static void sac_dev_free_work(struct work_struct *work)
+{
+	struct sac_dev *sd = container_of(to_rcu_work(work), struct sac_dev,
+					  free_work);
+
+	sac_stats_retire(sd);
+	sac_dev_free(sd);
+}
+
 static void sac_dev_add_locked(struct device *dev)
 {
 	struct sac_dev *sd;
@@ -160,9 +180,8 @@ static void sac_dev_del_locked(struct device *dev)
 		sac_fe->dev_del(sd);
 	hash_del_rcu(&sd->node);
 	WRITE_ONCE(sac_ndevs, sac_ndevs - 1);
-	synchronize_rcu();
-	sac_stats_retire(sd);
-	sac_dev_free(sd);
+	INIT_RCU_WORK(&sd->free_work, sac_dev_free_work);
+	queue_rcu_work(sac_free_wq, &sd->free_work);
 }
 
 void sac_devtable_for_each(void (*fn)(struct sac_dev *sd, void *arg),
@@ -281,6 +300,9 @@ int sac_devtable_init(void)
 {
 	int i, ret;
 
+	sac_free_wq = alloc_workqueue("iommu_sac_free", WQ_UNBOUND, 0);
+	if (!sac_free_wq)
+		return -ENOMEM;
 	/* Notifier first, then the scan: no device slips between them. */
 	for (i = 0; i < ARRAY_SIZE(sac_buses); i++) {
 		sac_nbs[i].notifier_call = sac_bus_notify;
@@ -294,6 +316,7 @@ int sac_devtable_init(void)
 err:
 	while (--i >= 0)
 		bus_unregister_notifier(sac_buses[i], &sac_nbs[i]);
+	destroy_workqueue(sac_free_wq);
 	return ret;
 }
 
@@ -304,4 +327,7 @@ void sac_devtable_exit(void)
 	for (i = ARRAY_SIZE(sac_buses) - 1; i >= 0; i--)
 		bus_unregister_notifier(sac_buses[i], &sac_nbs[i]);
 	sac_devtable_clear();
+	/* Entries removed earlier: their grace periods, then their work. */
+	rcu_barrier();
+	destroy_workqueue(sac_free_wq);
 }

@@ -23,6 +23,7 @@
 #include <linux/sched/clock.h>
 #include <linux/spinlock.h>
 #include <linux/timex.h>
+#include <linux/workqueue.h>
 
 #include "compat.h"
 #include "sac.h"
@@ -35,7 +36,10 @@
 struct sac_dev {
 	/* In sac_devs: writers hold sac_table_lock, readers rcu_read_lock(). */
 	struct hlist_node node;
-	/* Holds a reference; dropped after removal and an RCU grace period. */
+	/*
+	 * Holds a reference; dropped after removal and an RCU grace period,
+	 * from a work item (@free_work: put_device() may sleep).
+	 */
 	struct device *dev;
 	/* Per-CPU counters and histogram: this_cpu_inc() from the hook. */
 	struct sac_stats __percpu *stats;
@@ -78,6 +82,8 @@ struct sac_dev {
 	void *fe_data;
 	/* On the list of entries being freed at unload; sac_table_lock. */
 	struct list_head dead;
+	/* Frees a removed entry after a grace period (sac_dev_del_locked()). */
+	struct rcu_work free_work;
 };
 
 /* ---------------------------------------------------------------------- */
