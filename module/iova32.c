@@ -276,18 +276,48 @@ static int sac_resv_collect(struct sac_resv_set *rs, struct device *dev,
 /* The per-CPU caches                                                     */
 
 #if SAC_HAVE_RCACHE_LAYOUT
-/* Count @n pfns of @mag, IOVAs of 2^@order pages; false if implausible. */
-static bool sac_mag_count(const struct sac_iova_magazine *mag,
-			  unsigned long n, unsigned int order,
-			  unsigned long limit, struct sac_iova32 *out)
+/*
+ * The layouts are trusted by kernel version (compat.h), but a stable
+ * backport could change them: every pointer is checked before it is
+ * followed, every count against its bound, and anything implausible makes
+ * the whole view unavailable with a reason, rather than chasing a bad
+ * pointer with interrupts off.
+ */
+
+/* Depot magazines one read follows at most (6.7+: a list, trimmed by a
+ * delayed work to about one per CPU; 6.1: an array of 32).
+ */
+#define SAC_IOVA_DEPOT_MAX	4096
+
+/* Does @p look like memory that kzalloc()/kmem_cache_alloc() returned? */
+static bool sac_kmem_ok(const void *p, size_t size)
+{
+	return p && virt_addr_valid(p) &&
+	       virt_addr_valid((const char *)p + size - 1);
+}
+
+/* Per-CPU memory: the embedded first chunk or a vmalloc'ed one. */
+static bool sac_pcpu_ok(const void *p)
+{
+	return p && (virt_addr_valid(p) || is_vmalloc_addr(p));
+}
+
+/*
+ * Count the @n pfns of @mag, IOVAs of 2^@order pages. NULL for a reason
+ * (static text) when the magazine does not look like one.
+ */
+static const char *sac_mag_count(const struct sac_iova_magazine *mag,
+				 unsigned long n, unsigned int order,
+				 struct iova_domain *iovad, unsigned long limit,
+				 struct sac_iova32 *out)
 {
 	unsigned long i;
 
-	if (!mag)
-		return true;
 	if (n > SAC_IOVA_MAG_SIZE)
-		return false;
+		return "IOVA cache layout does not verify: a magazine holds more than 127 IOVAs";
 	for (i = 0; i < n; i++) {
+		if (mag->pfns[i] < iovad->start_pfn)
+			return "IOVA cache layout does not verify: a cached IOVA lies below start_pfn";
 		out->cached_iovas++;
 		out->cached_pages += 1UL << order;
 		if (mag->pfns[i] < limit) {
@@ -295,49 +325,107 @@ static bool sac_mag_count(const struct sac_iova_magazine *mag,
 			out->cached32_pages += 1UL << order;
 		}
 	}
-	return true;
+	return NULL;
 }
 
-static bool sac_depot_count(struct sac_iova_rcache *rc, unsigned int order,
-			    unsigned long limit, struct sac_iova32 *out)
+/* A CPU's loaded or prev magazine (may be NULL). */
+static const char *sac_cpu_mag_count(const struct sac_iova_magazine *mag,
+				     unsigned int order,
+				     struct iova_domain *iovad,
+				     unsigned long limit,
+				     struct sac_iova32 *out)
 {
+	if (!mag)
+		return NULL;
+	if (!sac_kmem_ok(mag, sizeof(*mag)))
+		return "IOVA cache layout does not verify: a per-CPU magazine pointer is not kernel memory";
+	return sac_mag_count(mag, mag->size, order, iovad, limit, out);
+}
+
+static const char *sac_depot_count(struct sac_iova_rcache *rc,
+				   unsigned int order,
+				   struct iova_domain *iovad,
+				   unsigned long limit, struct sac_iova32 *out)
+{
+	const char *bad;
 #if SAC_IOVA_DEPOT_LIST
 	struct sac_iova_magazine *mag = rc->depot;
 	unsigned int i;
 
+	if (rc->depot_size > SAC_IOVA_DEPOT_MAX)
+		return "IOVA cache layout does not verify: the depot holds more than 4096 magazines";
 	/* Depot magazines are full; "next" overlays their size. */
 	for (i = 0; i < rc->depot_size; i++) {
-		if (!mag)
-			return false;
-		sac_mag_count(mag, SAC_IOVA_MAG_SIZE, order, limit, out);
+		if (!sac_kmem_ok(mag, sizeof(*mag)))
+			return "IOVA cache layout does not verify: a depot magazine pointer is not kernel memory";
+		bad = sac_mag_count(mag, SAC_IOVA_MAG_SIZE, order, iovad,
+				    limit, out);
+		if (bad)
+			return bad;
 		mag = mag->next;
 	}
-	return true;
+	if (mag)
+		return "IOVA cache layout does not verify: the depot list is longer than depot_size";
+	return NULL;
 #else
 	unsigned long i;
 
 	if (rc->depot_size > SAC_IOVA_MAX_GLOBAL_MAGS)
-		return false;
-	for (i = 0; i < rc->depot_size; i++)
-		if (!rc->depot[i] ||
-		    !sac_mag_count(rc->depot[i], rc->depot[i]->size, order,
-				   limit, out))
-			return false;
-	return true;
+		return "IOVA cache layout does not verify: depot_size above 32";
+	for (i = 0; i < rc->depot_size; i++) {
+		struct sac_iova_magazine *mag = rc->depot[i];
+
+		if (!sac_kmem_ok(mag, sizeof(*mag)))
+			return "IOVA cache layout does not verify: a depot magazine pointer is not kernel memory";
+		bad = sac_mag_count(mag, mag->size, order, iovad, limit, out);
+		if (bad)
+			return bad;
+	}
+	return NULL;
 #endif
 }
 
-static bool sac_rcache_count(struct iova_domain *iovad, unsigned long limit,
-			     struct sac_iova32 *out)
+/* The rcache array and its per-CPU parts, before any lock in them is taken. */
+static const char *sac_rcache_check(struct iova_domain *iovad,
+				    struct sac_iova_rcache *rcaches)
+{
+	unsigned int order, cpu;
+
+	if (!sac_kmem_ok(rcaches, sizeof(*rcaches) *
+			 SAC_IOVA_RANGE_CACHE_MAX_SIZE))
+		return "IOVA cache layout does not verify: rcaches is not kernel memory";
+	for (order = 0; order < SAC_IOVA_RANGE_CACHE_MAX_SIZE; order++) {
+		struct sac_iova_rcache *rc = &rcaches[order];
+
+#if SAC_IOVA_DEPOT_LIST
+		if (READ_ONCE(rc->iovad) != iovad)
+			return "IOVA cache layout does not verify: an rcache does not point back at its iova_domain";
+#endif
+		if (!rc->cpu_rcaches)
+			return "IOVA cache layout does not verify: an rcache has no cpu_rcaches";
+		for_each_possible_cpu(cpu)
+			if (!sac_pcpu_ok(per_cpu_ptr(rc->cpu_rcaches, cpu)))
+				return "IOVA cache layout does not verify: a CPU's rcache is not per-CPU memory";
+	}
+	return NULL;
+}
+
+/*
+ * 1: counted; 0: there are no caches to count; -1: the layout did not
+ * verify, *why says what.
+ */
+static int sac_rcache_count(struct iova_domain *iovad, unsigned long limit,
+			    struct sac_iova32 *out, const char **why)
 {
 	struct sac_iova_rcache *rcaches = (void *)READ_ONCE(iovad->rcaches);
+	const char *bad = NULL;
 	unsigned long flags;
 	unsigned int order, cpu;
-	bool ok = true;
 
 	if (!rcaches)
-		return false;
-	for (order = 0; order < SAC_IOVA_RANGE_CACHE_MAX_SIZE; order++) {
+		return 0;
+	bad = sac_rcache_check(iovad, rcaches);
+	for (order = 0; !bad && order < SAC_IOVA_RANGE_CACHE_MAX_SIZE; order++) {
 		struct sac_iova_rcache *rc = &rcaches[order];
 
 		for_each_possible_cpu(cpu) {
@@ -345,26 +433,32 @@ static bool sac_rcache_count(struct iova_domain *iovad, unsigned long limit,
 
 			c = per_cpu_ptr(rc->cpu_rcaches, cpu);
 			spin_lock_irqsave(&c->lock, flags);
-			ok &= sac_mag_count(c->loaded,
-					    c->loaded ? c->loaded->size : 0,
-					    order, limit, out);
-			ok &= sac_mag_count(c->prev,
-					    c->prev ? c->prev->size : 0,
-					    order, limit, out);
+			bad = sac_cpu_mag_count(c->loaded, order, iovad, limit,
+						out);
+			if (!bad)
+				bad = sac_cpu_mag_count(c->prev, order, iovad,
+							limit, out);
 			spin_unlock_irqrestore(&c->lock, flags);
+			if (bad)
+				break;
 		}
+		if (bad)
+			break;
 		spin_lock_irqsave(&rc->lock, flags);
-		ok &= sac_depot_count(rc, order, limit, out);
+		bad = sac_depot_count(rc, order, iovad, limit, out);
 		spin_unlock_irqrestore(&rc->lock, flags);
 		cond_resched();
 	}
-	return ok;
+	if (!bad)
+		return 1;
+	*why = bad;
+	return -1;
 }
 #else
-static bool sac_rcache_count(struct iova_domain *iovad, unsigned long limit,
-			     struct sac_iova32 *out)
+static int sac_rcache_count(struct iova_domain *iovad, unsigned long limit,
+			    struct sac_iova32 *out, const char **why)
 {
-	return false;
+	return 0;
 }
 #endif
 
@@ -543,6 +637,7 @@ static int sac_iova32_fill(struct device *dev, struct iommu_group *group,
 	unsigned long shift = __ffs(iovad->granule);
 	struct sac_resv_set *rs;
 	struct sac_walk w = { 0 };
+	const char *why;
 	int ret;
 
 	rs = kzalloc(sizeof(*rs), GFP_KERNEL);
@@ -564,14 +659,16 @@ static int sac_iova32_fill(struct device *dev, struct iommu_group *group,
 	out->hist_buckets = min_t(unsigned int, SAC_IOVA32_HIST,
 				  ilog2(out->limit32_pfn) + 1);
 
-	out->rcache = sac_rcache_count(iovad, out->limit32_pfn, out);
-	if (!out->rcache) {
+	ret = sac_rcache_count(iovad, out->limit32_pfn, out, &why);
+	if (ret < 0) {
 		/* Counts up to an implausible magazine mean nothing. */
-		out->cached_iovas = 0;
-		out->cached_pages = 0;
-		out->cached32_iovas = 0;
-		out->cached32_pages = 0;
+		pr_warn_once("%s: %s: iova32 view unavailable\n",
+			     dev_name(dev), why);
+		sac_iova32_unavailable(out, out->domain, why);
+		ret = 0;
+		goto out;
 	}
+	out->rcache = ret;
 
 	w.iovad = iovad;
 	w.rs = rs;
