@@ -6,7 +6,9 @@
  * struct device pointer in an RCU hash table. Entries are made at load
  * (bus_for_each_dev) and kept current by a bus notifier: a device is looked
  * at again when it is added and when a driver binds (iommu-dma may only be
- * set up by then), and dropped when it is deleted. An entry keeps its
+ * set up by then), its domain is forgotten when a driver unbinds (the
+ * domain may change before the next one binds), and it is dropped when it
+ * is deleted. An entry keeps its
  * device's policy override, state and counters; a device that comes back
  * starts afresh (with its devices= rule, if any).
  *
@@ -95,7 +97,8 @@ void sac_dev_info(struct sac_dev *sd, struct sac_dev_info *info)
 		limit = min_not_zero(*dev->dma_mask, dev->bus_dma_limit);
 	info->dma_limit_bits = limit ? bits_per(limit) : 0;
 	domain = READ_ONCE(sd->domain);
-	info->layout = domain ? !!(domain & SAC_DOMAIN_OK) : -1;
+	info->layout = domain && domain != SAC_DOMAIN_FORGOTTEN ?
+		       !!(domain & SAC_DOMAIN_OK) : -1;
 }
 
 unsigned int sac_devtable_count(void)
@@ -253,6 +256,13 @@ static int sac_bus_notify(struct notifier_block *nb, unsigned long action,
 		sd = sac_dev_find_locked(dev);
 		if (sd)
 			sac_dev_domain_refresh(sd);
+		mutex_unlock(&sac_table_lock);
+		break;
+	case BUS_NOTIFY_UNBOUND_DRIVER:
+		mutex_lock(&sac_table_lock);
+		sd = sac_dev_find_locked(dev);
+		if (sd)
+			sac_dev_domain_forget(sd);
 		mutex_unlock(&sac_table_lock);
 		break;
 	case BUS_NOTIFY_DEL_DEVICE:

@@ -133,6 +133,20 @@ static __always_inline bool sac_dev_domain_ok(struct sac_dev *sd,
 }
 
 /*
+ * A driver unbound. While the device has none, its group's default domain
+ * may change (6.1: DMA -> identity -> DMA), and a new domain can come back
+ * at the old one's address (the slab object reused): the pointer alone
+ * would not show it. So forget it: whatever domain is seen next counts as
+ * new (a fresh layout verdict; on 6.1, where a new domain re-arms the
+ * device as iommu_setup_dma_ops() does on 6.6+, a re-arm). On 6.12+ the
+ * native bit tells a new domain from the old one, the re-arm follows it.
+ */
+void sac_dev_domain_forget(struct sac_dev *sd)
+{
+	WRITE_ONCE(sd->domain, SAC_DOMAIN_FORGOTTEN);
+}
+
+/*
  * A driver just bound to the device: look at its domain now, not only at its
  * next allocation, so that a new domain (group type change, re-probe)
  * re-arms the device before anyone reads its state.

@@ -32,6 +32,11 @@
 
 /* Low bit of sac_dev::domain: the layout of that domain verified. */
 #define SAC_DOMAIN_OK		1UL
+/*
+ * sac_dev::domain after a driver unbound: no domain (never a pointer), but
+ * not 0 either, so the next domain seen counts as a new one.
+ */
+#define SAC_DOMAIN_FORGOTTEN	2UL
 
 struct sac_dev {
 	/* In sac_devs: writers hold sac_table_lock, readers rcu_read_lock(). */
@@ -45,7 +50,9 @@ struct sac_dev {
 	struct sac_stats __percpu *stats;
 	/*
 	 * The last domain the hook saw for this device, or'ed with
-	 * SAC_DOMAIN_OK when its layout verified; 0 before the first call.
+	 * SAC_DOMAIN_OK when its layout verified; 0 before the first call;
+	 * SAC_DOMAIN_FORGOTTEN once a driver unbound (sac_dev_domain_forget(),
+	 * from the bus notifier under sac_table_lock).
 	 * Written by the hook with WRITE_ONCE() (any CPU; all store the same
 	 * verdict for the same domain), read with READ_ONCE() by the hook
 	 * and by sac_dev_info().
@@ -235,6 +242,8 @@ int sac_layout_check(void);
 bool sac_domain_layout_ok(const struct iommu_domain *domain);
 /* A driver bound to the device: take note of its (possibly new) domain. */
 void sac_dev_domain_refresh(struct sac_dev *sd);
+/* A driver unbound from the device: forget the domain seen. */
+void sac_dev_domain_forget(struct sac_dev *sd);
 int sac_hook_init(void);
 void sac_hook_exit(void);
 
