@@ -20,8 +20,11 @@
  * (sac unless switched or set) while no 32-bit attempt is made, here or by
  * the kernel after unload.
  * We write the bit together with the state; the kernel writes it behind our
- * back (iommu_setup_dma_ops() on re-probe and group type change; its own
- * iommu_dma_alloc_iova() under policy kernel), and the hook and
+ * back (iommu_setup_dma_ops(), which runs at the device's first IOMMU
+ * probe and when a group type change gives it a new DMA domain, but not on
+ * a driver re-bind: __iommu_probe_device() returns early once
+ * dev->iommu_group is set; and the kernel's own iommu_dma_alloc_iova()
+ * under policy kernel), and the hook and
  * sac_dev_info() notice and follow it. On unload the bit therefore already
  * equals the state, and the kernel carries on from there.
  *
@@ -223,7 +226,7 @@ void notrace sac_dev_native_sync(struct sac_dev *sd)
 	if (nb != sd->native_seen) {
 		WRITE_ONCE(sd->native_seen, nb);
 		if (nb && sd->state == SAC_STATE_DAC)
-			to = SAC_STATE_SAC;	/* re-probe, group type change */
+			to = SAC_STATE_SAC;	/* group type change */
 		else if (!nb && sd->state == SAC_STATE_SAC)
 			to = SAC_STATE_DAC;	/* the kernel's allocator switched */
 		if (to != SAC_STATE_NR)
