@@ -10,6 +10,7 @@
 # the one inside unregister_ftrace_function() can end while a task is still
 # in the replacement): the function tracer sees synchronize_rcu_tasks()
 # called by rmmod from somewhere other than ftrace.c.
+# lanes: core
 # timeout: 240
 . ./lib.sh
 

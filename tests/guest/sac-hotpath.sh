@@ -10,6 +10,7 @@
 # that lock) while the other CPU maps and exhausts the EDU's 32-bit space
 # (switches under policy auto take the lock in the replacement). On a
 # PREEMPT_RT kernel a sleeping lock there is "scheduling while atomic".
+# lanes: core
 # timeout: 600
 . ./lib.sh
 

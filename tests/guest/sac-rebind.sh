@@ -13,6 +13,7 @@
 # and re-arms the device (sac_rearm by=domain), with a fresh layout check.
 # On every kernel: switched, unbound, DMA -> identity -> DMA, bound again:
 # state sac, 32-bit IOVAs, layout verified.
+# lanes: core
 # timeout: 300
 . ./lib.sh
 

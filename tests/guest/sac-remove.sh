@@ -9,6 +9,7 @@
 # every device is back in the table, the removed entries' counts moved into
 # the global stats, and the module unloads cleanly (rcu_barrier and the
 # work drained: no use-after-free).
+# lanes: core
 # timeout: 400
 . ./lib.sh
 
