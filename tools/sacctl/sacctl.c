@@ -57,6 +57,12 @@ static const struct sacctl_op sacctl_ops[] = {
 	  "put a device (or all) back to trying 32-bit IOVAs first",
 	  DEV_HELP },
 	{ "reset", cmd_reset, "", "zero every counter and histogram", NULL },
+	{ "save", cmd_save, "[--dry-run] [--file FILE]",
+	  "write the running policies to /etc/modprobe.d/iommu-sac.conf",
+	  "  -n, --dry-run     show the difference to the file in place; write nothing\n"
+	  "  -f, --file FILE   another file (default /etc/modprobe.d/iommu-sac.conf)\n"
+	  "  The default policy, the load-time vendor:device rules and every\n"
+	  "  device's override, so that a reload or reboot brings them back.\n" },
 	{ "stats", cmd_stats, "[--prometheus] [--output FILE] [DEV...]",
 	  "counters of every device (or those named)",
 	  "  -P, --prometheus  text exposition format for node_exporter's\n"

@@ -234,6 +234,8 @@ int cmd_set(int argc, char **argv);
 int cmd_default(int argc, char **argv);
 int cmd_rearm(int argc, char **argv);
 int cmd_reset(int argc, char **argv);
+/* save.c */
+int cmd_save(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 

@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# setup.d/deb.sh KNAME: the Debian packages a fleet installs, on kernel
+# KNAME's root, as TAP on stdout (apt's and dkms's output go to
+# out/KNAME/deb.log).
+#
+#   make deb                 iommu-sac-dkms and sacctl, lintian clean (built
+#                            once per source tree: out/deb/stamp)
+#   apt-get install          both packages into KNAME's chroot; the DKMS
+#                            postinst builds the module for every kernel
+#                            whose headers are installed there
+#   what they installed      the module for KVER (version, vermagic), sacctl,
+#                            its man page, completion, examples, the
+#                            exporter's service and timer (timer enabled)
+#   apt-get purge --autoremove   and the chroot holds exactly the files it
+#                            held before the install
+#
+# For the guest (tests/guest/deb.sh) it leaves, under out/KNAME/overlay/pkg/:
+# the module the package built for KVER, the packaged sacctl with the
+# libraries it resolves to in that root (run through that root's dynamic
+# loader), the exporter's service file, promtool when the host has it, and
+# the expected VERSION.
+#
+# Packages need a root of their own: a kernel that runs from the host's
+# root (WHERE=host) is skipped with that reason; lanes (rt, amd, debug) run
+# their base kernel's package test once, not again.
+
+set -uo pipefail
+. "$(dirname "$0")/../lib.sh"
+
+name=${1:?usage: deb.sh KNAME}
+desc=$(kdesc "$name")
+# shellcheck disable=SC1090
+. "$desc" || { echo "not ok 1 - kernel $name is provisioned"; exit 1; }
+
+if [ -n "${LANE:-}" ]; then
+	echo "1..0 # SKIP the packages are tested on ${BASE:-the base kernel}, not again on its $LANE lane"
+	exit 0
+fi
+if [ "$WHERE" != chroot ]; then
+	echo "1..0 # SKIP $name runs from the host's root: installing packages there would change the host"
+	exit 0
+fi
+
+VERSION=$(cat "$SAC_TOP/VERSION")
+out=$SAC_TOP/out/$name
+pkgdir=$out/overlay/pkg
+logf=$out/deb.log
+mkdir -p "$out"
+: > "$logf"
+
+n=0
+failed=0
+ok()     { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1 ($3)"; else not_ok "$1 (expected '$2', saw '$3')"; fi
+}
+finish() { echo "1..$n"; [ "$failed" -eq 0 ]; exit $?; }
+step() {
+	local d=$1
+	shift
+	echo "### $d: $*" >> "$logf"
+	if "$@" >> "$logf" 2>&1; then
+		ok "$d"
+	else
+		not_ok "$d (exit $?, see $logf)"
+		tail -n 15 "$logf" | sed 's/^/# /'
+		return 1
+	fi
+}
+
+# ---- make deb, once per source tree -------------------------------------
+debs=$SAC_TOP/out/deb
+tree_id() {
+	(cd "$SAC_TOP" && git ls-files -z --cached --others --exclude-standard |
+		xargs -0 sha1sum 2>/dev/null | sha1sum | cut -c1-16)
+}
+exec 7> "$SAC_TOP/out/deb.lock"
+flock 7
+id=$(tree_id)
+if [ "$(cat "$debs/stamp" 2>/dev/null)" = "$id" ]; then
+	ok "make deb (built earlier in this run from the same tree)"
+elif step "make deb" make -s -C "$SAC_TOP" deb; then
+	echo "$id" > "$debs/stamp"
+else
+	finish
+fi
+flock -u 7
+dkms_deb=$(ls "$debs"/iommu-sac-dkms_*_all.deb 2>/dev/null | head -n1)
+sacctl_deb=$(ls "$debs"/sacctl_*_amd64.deb 2>/dev/null | head -n1)
+[ -n "$dkms_deb" ] && [ -n "$sacctl_deb" ] && ok "both packages built" ||
+	{ not_ok "both packages built (in $debs)"; finish; }
+errs=$(grep -c '^E: ' "$debs/lintian.log")
+check_eq "lintian: no errors" 0 "$errs"
+
+# ---- install into the kernel's chroot -----------------------------------
+# One DKMS user of a chroot at a time (setup.d/dkms.sh, the rt lane).
+exec 8> "$SAC_CACHE/dkms-$SUITE.lock"
+flock 8
+# What a previous run that died half way left installed goes first.
+in_root "$ROOT" apt-get -y -q purge --autoremove iommu-sac-dkms sacctl >> "$logf" 2>&1 || true
+
+# The chroot's files (not the package manager's own state and caches).
+snapshot() {
+	(cd "$ROOT" && find . -xdev \( -path ./proc -o -path ./dev -o -path ./sys \
+		-o -path ./tmp -o -path ./run -o -path ./var/cache -o -path ./var/log \
+		-o -path ./var/lib/apt -o -path ./var/lib/dpkg \) -prune -o -print | sort)
+}
+snapshot > "$out/deb.before"
+
+mkdir -p "$ROOT/tmp/sac-debs"
+cp "$dkms_deb" "$sacctl_deb" "$ROOT/tmp/sac-debs/"
+step "apt-get install iommu-sac-dkms sacctl in the $SUITE chroot" \
+	in_root "$ROOT" apt-get -y -q -o Dpkg::Options::=--force-confold install \
+	"/tmp/sac-debs/$(basename "$dkms_deb")" "/tmp/sac-debs/$(basename "$sacctl_deb")"
+rm -rf "$ROOT/tmp/sac-debs"
+
+for p in iommu-sac-dkms sacctl; do
+	st=$(dpkg-query --admindir="$ROOT/var/lib/dpkg" -W -f '${Status} ${Version}' "$p" 2>/dev/null)
+	check_eq "$p is installed" "install ok installed ${VERSION}-1" "$st"
+done
+
+# DKMS built the module for every kernel with headers in the chroot.
+for b in "$ROOT"/lib/modules/*/build; do
+	[ -e "$b/Makefile" ] || continue
+	k=$(basename "$(dirname "$b")")
+	st=$(in_root "$ROOT" dkms status -m iommu-sac -v "$VERSION" -k "$k" 2>/dev/null)
+	case $st in
+	*": installed"*) ok "DKMS built and installed it for $k" ;;
+	*) not_ok "DKMS built and installed it for $k (dkms status: '$st')" ;;
+	esac
+done
+mod=$(find "$ROOT/lib/modules/$KVER/updates/dkms" -maxdepth 1 -name 'iommu_sac.ko*' 2>/dev/null | head -n1)
+[ -n "$mod" ] && ok "module for $KVER at ${mod#"$ROOT"}" ||
+	not_ok "module for $KVER under /lib/modules/$KVER/updates/dkms"
+
+# What the packages ship (the chroot's dpkg excludes /usr/share/doc and
+# /usr/share/man from what it unpacks: see provision.sh).
+shipped=$( (dpkg-deb -c "$sacctl_deb"; dpkg-deb -c "$dkms_deb") | awk '{ print substr($6, 2) }')
+for f in /usr/sbin/sacctl /usr/share/man/man8/sacctl.8.gz \
+	 /usr/share/bash-completion/completions/sacctl \
+	 /usr/share/doc/sacctl/examples/modprobe.d/iommu-sac.conf \
+	 /usr/share/doc/sacctl/examples/modules-load.d/iommu-sac.conf \
+	 /lib/systemd/system/sacctl-prometheus.service \
+	 /lib/systemd/system/sacctl-prometheus.timer \
+	 /usr/src/iommu-sac-$VERSION/dkms.conf \
+	 /usr/src/iommu-sac-$VERSION/Kbuild; do
+	if ! echo "$shipped" | grep -qx "$f"; then
+		not_ok "the packages ship $f"
+	else
+		case $f in
+		/usr/share/doc/* | /usr/share/man/*) ok "the packages ship $f" ;;
+		*) [ -e "$ROOT$f" ] && ok "shipped and installed: $f" || not_ok "installed $f" ;;
+		esac
+	fi
+done
+if [ -L "$ROOT/etc/systemd/system/timers.target.wants/sacctl-prometheus.timer" ]; then
+	ok "the exporter timer is enabled"
+else
+	not_ok "the exporter timer is enabled (no link in /etc/systemd/system/timers.target.wants)"
+fi
+check_eq "the packaged sacctl's version" "sacctl $VERSION" \
+	"$(in_root "$ROOT" /usr/sbin/sacctl --version 2>&1 | head -n1)"
+
+# ---- what the guest gets ------------------------------------------------
+rm -rf "$pkgdir"
+mkdir -p "$pkgdir/lib"
+if [ -n "$mod" ]; then
+	case $mod in
+	*.xz)  xz -dc "$mod" > "$pkgdir/iommu_sac.ko" ;;
+	*.zst) zstd -q -dc "$mod" > "$pkgdir/iommu_sac.ko" ;;
+	*)     cp "$mod" "$pkgdir/iommu_sac.ko" ;;
+	esac
+	check_eq "the packaged module's version" "$VERSION" "$(modinfo -F version "$pkgdir/iommu_sac.ko")"
+	check_eq "the packaged module's vermagic" "$KVER" \
+		"$(modinfo -F vermagic "$pkgdir/iommu_sac.ko" | cut -d' ' -f1)"
+fi
+cp "$ROOT/usr/sbin/sacctl" "$pkgdir/sacctl"
+cp "$ROOT/lib/systemd/system/sacctl-prometheus.service" "$pkgdir/"
+# The libraries the packaged binary resolves to in its own root, and that
+# root's dynamic loader to run it with them.
+libs=$(in_root "$ROOT" ldd /usr/sbin/sacctl | awk '/=> \// { print $3 } /^\t\/.*ld-linux/ { print $1 }')
+nlib=0
+for l in $libs; do
+	cp -L "$ROOT$l" "$pkgdir/lib/" && nlib=$((nlib + 1))
+done
+[ -e "$pkgdir/lib/ld-linux-x86-64.so.2" ] && ok "the packaged sacctl and its $nlib libraries from the $SUITE root" ||
+	not_ok "the $SUITE root's dynamic loader for the packaged sacctl"
+command -v promtool >/dev/null && cp "$(command -v promtool)" "$pkgdir/promtool"
+echo "$VERSION" > "$pkgdir/version"
+
+# ---- purge: nothing left behind -----------------------------------------
+step "apt-get purge --autoremove iommu-sac-dkms sacctl" \
+	in_root "$ROOT" apt-get -y -q purge --autoremove iommu-sac-dkms sacctl
+snapshot > "$out/deb.after"
+left=$(diff "$out/deb.before" "$out/deb.after" | grep '^[<>]')
+if [ -z "$left" ]; then
+	ok "after the purge the chroot holds exactly the files it held before ($(wc -l < "$out/deb.after") paths)"
+else
+	not_ok "after the purge the chroot holds exactly the files it held before"
+	echo "$left" | head -n 20 | sed 's/^/# /'
+fi
+finish
