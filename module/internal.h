@@ -229,6 +229,9 @@ int sac_params_init(void);
 void sac_params_exit(void);
 /* The devices= rule for a device, or SAC_POLICY_DEFAULT. */
 enum sac_policy sac_params_policy_for(struct device *dev);
+/* Runtime writes of the parameters: allowed from start until stop. */
+void sac_params_start(void);
+void sac_params_stop(void);
 /* default_policy= as parsed at load. */
 enum sac_policy sac_params_default_policy(void);
 /* iova32_max_iovas=: tree nodes one iova32 read visits at most. */

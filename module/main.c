@@ -45,6 +45,7 @@ static int __init sac_init(void)
 	if (ret)
 		goto err_debugfs;
 
+	sac_params_start();
 	pr_info("version %s: hooked iommu_dma_alloc_iova(), default policy %s, %u devices\n",
 		SAC_VERSION, sac_policy_name(sac_default_policy()),
 		sac_devtable_count());
@@ -61,6 +62,7 @@ err_params:
 
 static void __exit sac_exit(void)
 {
+	sac_params_stop();
 	sac_hook_exit();
 	sac_debugfs_exit();
 	sac_devtable_exit();

@@ -13,14 +13,39 @@
  *   iova32_max_iovas=N  (64..16777216, default 1048576)
  *       IOVAs one read of a device's iova32 view visits at most.
  *
- * All are read-only (0444) and parsed once at load; a malformed value
- * fails the load with -EINVAL and a message naming it. Runtime changes go
- * through a front end. The parsed rules live until unload, for devices that
- * appear later.
- */
+ * At load they are parsed once; a malformed value fails the load with
+ * -EINVAL and a message naming it. The parsed rules live until unload, for
+ * devices that appear later.
+ *
+ * At run time default_policy and devices are also the sysfs control plane
+ * (/sys/module/iommu_sac/parameters/, 0644: root writes), which kernel
+ * lockdown leaves open where it closes debugfs' writable files, with two
+ * write-only (0200) companions:
+ *
+ *   default_policy   read: the running default; write: as debugfs'
+ *   devices          read: the running rule set: the vendor:device rules,
+ *                    the address rules of devices not present, and an
+ *                    address rule for every present device whose override
+ *                    is not "default". Write: a whole new rule set (the
+ *                    load syntax; empty clears it), applied to every
+ *                    present device (its override becomes what the rules
+ *                    give it, "default" where none matches) and kept for
+ *                    devices added later.
+ *   rearm            a device name, or "all"
+ *   reset_stats      "1"
+ *
+ * A bad write is -EINVAL and changes nothing. Writers are serialised by
+ * sac_params_lock, held across the swap of the rule set and its
+ * application to every device, so two concurrent writers never leave a mix
+ * of two rule sets; a device added meanwhile reads the rule set under the
+ * table mutex, before or after the swap, and is then overwritten by the
+ * application pass. iova32_max_iovas stays read-only.
+  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/ctype.h>
+#include <linux/mutex.h>
+#include <linux/stdarg.h>
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
@@ -29,15 +54,29 @@
 
 #include "internal.h"
 
+/*
+ * The strings given at load, parsed by sac_params_init(). Set by
+ * parse_args() before init runs; after that only through the ops below,
+ * which act on the running module instead.
+ */
 static char *default_policy = "auto";
-module_param(default_policy, charp, 0444);
+static char *devices = "";
+
+static const struct kernel_param_ops sac_param_default_ops;
+static const struct kernel_param_ops sac_param_devices_ops;
+static const struct kernel_param_ops sac_param_rearm_ops;
+static const struct kernel_param_ops sac_param_reset_ops;
+
+module_param_cb(default_policy, &sac_param_default_ops, &default_policy, 0644);
 MODULE_PARM_DESC(default_policy,
 		 "Policy of devices without an override: auto (default), sac, dac, dma32, kernel");
-
-static char *devices = "";
-module_param(devices, charp, 0444);
+module_param_cb(devices, &sac_param_devices_ops, &devices, 0644);
 MODULE_PARM_DESC(devices,
 		 "Per-device policies: DDDD:BB:DD.F=POLICY or VVVV:DDDD=POLICY, comma separated");
+module_param_cb(rearm, &sac_param_rearm_ops, NULL, 0200);
+MODULE_PARM_DESC(rearm, "Write a device name or 'all' to re-arm (runtime only)");
+module_param_cb(reset_stats, &sac_param_reset_ops, NULL, 0200);
+MODULE_PARM_DESC(reset_stats, "Write 1 to zero every counter (runtime only)");
 
 #define SAC_IOVA32_MAX_IOVAS_MIN	64U
 #define SAC_IOVA32_MAX_IOVAS_MAX	16777216U
@@ -81,10 +120,23 @@ struct sac_rule {
 	enum sac_policy policy;
 };
 
-/* Written at load only; read by sac_params_policy_for() under the table mutex. */
-static struct sac_rule *sac_rules;
-static unsigned int sac_nrules;
+struct sac_rules {
+	unsigned int n;
+	struct sac_rule r[];
+};
+
+/*
+ * The rule set. Replaced (never changed in place) under sac_params_lock;
+ * read by sac_params_policy_for() under the table mutex, and the old set is
+ * freed only after a pass over the table (sac_devtable_for_each() takes
+ * that mutex), so no reader still holds it. NULL: no rules.
+ */
+static struct sac_rules *sac_rules;
 static enum sac_policy sac_param_default = SAC_POLICY_AUTO;
+
+/* Serialises runtime writes; sac_params_live: the module is up. */
+static DEFINE_MUTEX(sac_params_lock);
+static bool sac_params_live;
 
 /* Exactly @n hex digits at *s, advancing *s. */
 static bool sac_parse_hex(const char **s, unsigned int n, u32 *out)
@@ -160,39 +212,41 @@ bad:
 	return -EINVAL;
 }
 
-static int sac_parse_devices(const char *list)
+/* A rule set from a devices= list; an empty list is an empty set. */
+static int sac_parse_devices(const char *list, struct sac_rules **out)
 {
+	struct sac_rules *set;
 	char *copy, *p, *entry;
 	unsigned int n = 1;
 	int ret = 0;
 
+	*out = NULL;
 	if (!list || !*list)
 		return 0;
 	for (p = (char *)list; *p; p++)
 		n += *p == ',';
-	sac_rules = kcalloc(n, sizeof(*sac_rules), GFP_KERNEL);
+	set = kzalloc(struct_size(set, r, n), GFP_KERNEL);
 	copy = kstrdup(list, GFP_KERNEL);
-	if (!sac_rules || !copy) {
+	if (!set || !copy) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	p = copy;
 	while ((entry = strsep(&p, ",")) != NULL) {
-		if (sac_parse_rule(entry, &sac_rules[sac_nrules])) {
+		if (sac_parse_rule(entry, &set->r[set->n])) {
 			pr_err("devices=: malformed entry '%s' (want DDDD:BB:DD.F=POLICY or VVVV:DDDD=POLICY, POLICY one of auto sac dac dma32 kernel)\n",
 			       entry);
 			ret = -EINVAL;
 			goto out;
 		}
-		sac_nrules++;
+		set->n++;
 	}
 out:
 	kfree(copy);
-	if (ret) {
-		kfree(sac_rules);
-		sac_rules = NULL;
-		sac_nrules = 0;
-	}
+	if (ret)
+		kfree(set);
+	else
+		*out = set;
 	return ret;
 }
 
@@ -206,18 +260,36 @@ int sac_params_init(void)
 		       default_policy ? default_policy : "");
 		return -EINVAL;
 	}
-	ret = sac_parse_devices(devices);
+	ret = sac_parse_devices(devices, &sac_rules);
 	if (ret)
 		return ret;
 	WRITE_ONCE(sac_default_policy_value, sac_param_default);
 	return 0;
 }
 
+void sac_params_start(void)
+{
+	mutex_lock(&sac_params_lock);
+	sac_params_live = true;
+	mutex_unlock(&sac_params_lock);
+}
+
+/*
+ * Before anything is torn down: the parameter files outlive the module's
+ * exit (they go with the module's sysfs directory after it), so from here
+ * on runtime writes fail with -ENODEV instead of reaching freed tables.
+ */
+void sac_params_stop(void)
+{
+	mutex_lock(&sac_params_lock);
+	sac_params_live = false;
+	mutex_unlock(&sac_params_lock);
+}
+
 void sac_params_exit(void)
 {
 	kfree(sac_rules);
 	sac_rules = NULL;
-	sac_nrules = 0;
 }
 
 enum sac_policy sac_params_default_policy(void)
@@ -240,8 +312,8 @@ enum sac_policy sac_params_policy_for(struct device *dev)
 	if (!dev_is_pci(dev))
 		return SAC_POLICY_DEFAULT;
 	pdev = to_pci_dev(dev);
-	for (i = 0; i < sac_nrules; i++) {
-		const struct sac_rule *r = &sac_rules[i];
+	for (i = 0; sac_rules && i < sac_rules->n; i++) {
+		const struct sac_rule *r = &sac_rules->r[i];
 
 		if (r->by_id) {
 			if (r->vendor == pdev->vendor &&
@@ -255,3 +327,260 @@ enum sac_policy sac_params_policy_for(struct device *dev)
 	}
 	return by_addr != SAC_POLICY_DEFAULT ? by_addr : by_id;
 }
+
+/* ---------------------------------------------------------------------- */
+/* Runtime writes: the sysfs control plane                                */
+
+/*
+ * The input of a parameter write, copied to buf: one token, the blanks and
+ * newline around it stripped (the load syntax has no blanks inside).
+ */
+static int sac_param_input(const char *val, char *buf, size_t size)
+{
+	size_t n = val ? strlen(val) : 0;
+	char *s;
+
+	if (n >= size)
+		return -EINVAL;
+	memcpy(buf, val ? val : "", n + 1);
+	s = strim(buf);
+	memmove(buf, s, strlen(s) + 1);
+	return strpbrk(buf, " \t\n") ? -EINVAL : 0;
+}
+
+static int sac_param_default_set(const char *val, const struct kernel_param *kp)
+{
+	char buf[32];
+	enum sac_policy p;
+	int ret;
+
+	mutex_lock(&sac_params_lock);
+	if (!sac_params_live) {
+		/* At load: parse_args(); sac_params_init() checks it. */
+		ret = param_set_charp(val, kp);
+		goto out;
+	}
+	ret = sac_param_input(val, buf, sizeof(buf));
+	if (!ret)
+		ret = sac_policy_parse(buf, false, &p);
+	if (!ret)
+		ret = sac_set_default_policy(p);
+	else
+		ret = -EINVAL;
+out:
+	mutex_unlock(&sac_params_lock);
+	return ret;
+}
+
+static int sac_param_default_get(char *buffer, const struct kernel_param *kp)
+{
+	int ret;
+
+	mutex_lock(&sac_params_lock);
+	if (sac_params_live)
+		ret = sysfs_emit(buffer, "%s\n",
+				 sac_policy_name(sac_default_policy()));
+	else
+		ret = param_get_charp(buffer, kp);
+	mutex_unlock(&sac_params_lock);
+	return ret;
+}
+
+static void sac_param_apply_one(struct sac_dev *sd, void *unused)
+{
+	sac_dev_set_policy(sd, sac_params_policy_for(sd->dev));
+}
+
+/* Longest devices= value accepted at run time (what a read can return). */
+#define SAC_DEVICES_MAX		(PAGE_SIZE - 1)
+
+static int sac_param_devices_set(const char *val, const struct kernel_param *kp)
+{
+	struct sac_rules *set, *old;
+	char *buf = NULL;
+	int ret;
+
+	mutex_lock(&sac_params_lock);
+	if (!sac_params_live) {
+		ret = param_set_charp(val, kp);
+		goto out;
+	}
+	ret = -ENOMEM;
+	buf = kmalloc(SAC_DEVICES_MAX, GFP_KERNEL);
+	if (!buf)
+		goto out;
+	ret = sac_param_input(val, buf, SAC_DEVICES_MAX);
+	if (!ret)
+		ret = sac_parse_devices(buf, &set);
+	if (ret) {
+		ret = ret == -ENOMEM ? ret : -EINVAL;
+		goto out;
+	}
+	old = sac_rules;
+	/* Pairs with the table mutex in sac_params_policy_for()'s callers. */
+	WRITE_ONCE(sac_rules, set);
+	sac_devtable_for_each(sac_param_apply_one, NULL);
+	kfree(old);
+out:
+	mutex_unlock(&sac_params_lock);
+	kfree(buf);
+	return ret;
+}
+
+struct sac_param_emit {
+	char *buf;
+	int len;
+	int err;
+	bool *present;		/* per rule: an address rule's device is here */
+};
+
+__printf(2, 3) static void sac_param_emit(struct sac_param_emit *e,
+					  const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (e->err)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(e->buf + e->len, PAGE_SIZE - e->len, fmt, ap);
+	va_end(ap);
+	if (n >= PAGE_SIZE - 1 - e->len)
+		e->err = -E2BIG;
+	else
+		e->len += n;
+}
+
+static void sac_param_mark_present(struct sac_dev *sd, void *arg)
+{
+	struct sac_param_emit *e = arg;
+	struct pci_dev *pdev;
+	unsigned int i;
+
+	if (!dev_is_pci(sd->dev))
+		return;
+	pdev = to_pci_dev(sd->dev);
+	for (i = 0; i < sac_rules->n; i++) {
+		const struct sac_rule *r = &sac_rules->r[i];
+
+		if (!r->by_id && r->domain == pci_domain_nr(pdev->bus) &&
+		    r->bus == pdev->bus->number && r->devfn == pdev->devfn)
+			e->present[i] = true;
+	}
+}
+
+static void sac_param_emit_override(struct sac_dev *sd, void *arg)
+{
+	struct sac_param_emit *e = arg;
+	struct sac_dev_info info;
+
+	sac_dev_info(sd, &info);
+	if (info.pci && info.policy != SAC_POLICY_DEFAULT)
+		sac_param_emit(e, "%s%s=%s", e->len ? "," : "", sac_dev_name(sd),
+			       sac_policy_name(info.policy));
+}
+
+static int sac_param_devices_get(char *buffer, const struct kernel_param *kp)
+{
+	struct sac_param_emit e = { .buf = buffer };
+	unsigned int i;
+
+	mutex_lock(&sac_params_lock);
+	if (!sac_params_live) {
+		mutex_unlock(&sac_params_lock);
+		return param_get_charp(buffer, kp);
+	}
+	if (sac_rules) {
+		e.present = kcalloc(sac_rules->n, sizeof(*e.present),
+				    GFP_KERNEL);
+		if (!e.present) {
+			mutex_unlock(&sac_params_lock);
+			return -ENOMEM;
+		}
+		sac_devtable_for_each(sac_param_mark_present, &e);
+	}
+	for (i = 0; sac_rules && i < sac_rules->n; i++) {
+		const struct sac_rule *r = &sac_rules->r[i];
+
+		if (r->by_id)
+			sac_param_emit(&e, "%s%04x:%04x=%s", e.len ? "," : "",
+				       r->vendor, r->device,
+				       sac_policy_name(r->policy));
+		else if (!e.present[i])
+			sac_param_emit(&e, "%s%04x:%02x:%02x.%x=%s",
+				       e.len ? "," : "", r->domain, r->bus,
+				       PCI_SLOT(r->devfn), PCI_FUNC(r->devfn),
+				       sac_policy_name(r->policy));
+	}
+	sac_devtable_for_each(sac_param_emit_override, &e);
+	mutex_unlock(&sac_params_lock);
+	kfree(e.present);
+	if (e.err)
+		return e.err;
+	buffer[e.len++] = '\n';
+	buffer[e.len] = '\0';
+	return e.len;
+}
+
+static int sac_param_rearm_set(const char *val, const struct kernel_param *kp)
+{
+	char buf[64];
+	int ret;
+
+	mutex_lock(&sac_params_lock);
+	ret = -EINVAL;
+	if (!sac_params_live) {
+		pr_err("rearm=: only at run time (write a device name or 'all' to /sys/module/iommu_sac/parameters/rearm)\n");
+		goto out;
+	}
+	if (sac_param_input(val, buf, sizeof(buf)) || !*buf)
+		goto out;
+	if (!strcmp(buf, "all")) {
+		sac_rearm_all();
+		ret = 0;
+	} else if (!sac_rearm_by_name(buf)) {
+		ret = 0;
+	}
+out:
+	mutex_unlock(&sac_params_lock);
+	return ret;
+}
+
+static int sac_param_reset_set(const char *val, const struct kernel_param *kp)
+{
+	char buf[8];
+	int ret = -EINVAL;
+
+	mutex_lock(&sac_params_lock);
+	if (!sac_params_live) {
+		pr_err("reset_stats=: only at run time (write 1 to /sys/module/iommu_sac/parameters/reset_stats)\n");
+		goto out;
+	}
+	if (!sac_param_input(val, buf, sizeof(buf)) && !strcmp(buf, "1")) {
+		sac_stats_reset();
+		ret = 0;
+	}
+out:
+	mutex_unlock(&sac_params_lock);
+	return ret;
+}
+
+static const struct kernel_param_ops sac_param_default_ops = {
+	.set	= sac_param_default_set,
+	.get	= sac_param_default_get,
+	.free	= param_free_charp,
+};
+
+static const struct kernel_param_ops sac_param_devices_ops = {
+	.set	= sac_param_devices_set,
+	.get	= sac_param_devices_get,
+	.free	= param_free_charp,
+};
+
+static const struct kernel_param_ops sac_param_rearm_ops = {
+	.set	= sac_param_rearm_set,
+};
+
+static const struct kernel_param_ops sac_param_reset_ops = {
+	.set	= sac_param_reset_set,
+};

@@ -212,3 +212,25 @@ iovas_runs() {
 	     { lo = $1; n = $2 }
 	     END { if (n) print lo, n }'
 }
+
+# ctl_sequence: one fixed series of sacctl control commands (default, set,
+# set back to default, rearm, reset), through whichever plane sacctl picks
+# (SACCTL_CONTROL may force one); prints the state it leaves, one line:
+# the default and every device's override, then sacctl's exit codes.
+# sac-sysfs runs it through debugfs and through sysfs, sacctl-lockdown
+# under lockdown: all three must print the same line.
+ctl_sequence() {
+	local rcs="" d
+	sacctl default dac > /dev/null; rcs="$rcs $?"
+	sacctl set "$EDU" sac > /dev/null; rcs="$rcs $?"
+	sacctl set "$EDU32" dma32 > /dev/null; rcs="$rcs $?"
+	sacctl set "$NIC0" kernel > /dev/null; rcs="$rcs $?"
+	sacctl set "$NIC0" default > /dev/null; rcs="$rcs $?"
+	sacctl rearm all > /dev/null; rcs="$rcs $?"
+	sacctl reset > /dev/null; rcs="$rcs $?"
+	printf 'default=%s' "$(sacctl status | awk '/^default policy/ { print $3 }')"
+	for d in /sys/kernel/debug/iommu_sac/devices/*; do
+		printf ' %s=%s' "${d##*/}" "$(kv "$d/state" policy)"
+	done
+	echo " allocs(EDU)=$(kv /sys/kernel/debug/iommu_sac/devices/$EDU/stats allocs) rc=$(echo $rcs | tr ' ' ,)"
+}

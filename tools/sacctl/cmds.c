@@ -24,6 +24,17 @@
 
 static const struct option no_longopts[] = { { NULL, 0, NULL, 0 } };
 
+/* What a control write's line says about the plane it went through. */
+static const char *via_note(void)
+{
+	static char note[96];
+
+	if (strcmp(ctl_via, "sysfs"))
+		return "";
+	snprintf(note, sizeof(note), " (through sysfs: %s)", ctl_why);
+	return note;
+}
+
 /*
  * Parse a command without options of its own; between min and max
  * positional arguments (max < 0: any number). Returns -1 to go on, or the
@@ -445,8 +456,7 @@ int cmd_set(int argc, char **argv)
 	if (ret)
 		return ret;
 	sac_strlcpy(old, kvs_get(&st, "policy") ?: "?", sizeof(old));
-	snprintf(rel, sizeof(rel), "devices/%s/policy", name);
-	ret = sacfs_write(rel, argv[optind + 1], "set policy");
+	ret = ctl_set_policy(name, argv[optind + 1]);
 	if (ret)
 		return ret;
 	snprintf(rel, sizeof(rel), "devices/%s/state", name);
@@ -461,10 +471,12 @@ int cmd_set(int argc, char **argv)
 		jsonw_string_field(jw, "previous", old);
 		jsonw_string_field(jw, "effective_policy",
 				   kvs_get(&st, "effective_policy") ?: "?");
+		jsonw_string_field(jw, "via", ctl_via);
 		jsonw_end_object(jw);
 	} else {
-		printf("%s: policy %s (was %s), effective %s\n", name, now,
-		       old, kvs_get(&st, "effective_policy") ?: "?");
+		printf("%s: policy %s (was %s), effective %s%s\n", name, now,
+		       old, kvs_get(&st, "effective_policy") ?: "?",
+		       via_note());
 	}
 	return SACCTL_OK;
 }
@@ -481,21 +493,22 @@ int cmd_default(int argc, char **argv)
 	if (!ret)
 		ret = sacfs_check();
 	if (!ret)
-		ret = sacfs_read_line("default_policy", old, sizeof(old));
+		ret = ctl_read_default(old, sizeof(old));
 	if (!ret)
-		ret = sacfs_write("default_policy", argv[optind],
-				  "set the default policy");
+		ret = ctl_write("default_policy", "default_policy",
+				argv[optind], "set the default policy");
 	if (!ret)
-		ret = sacfs_read_line("default_policy", now, sizeof(now));
+		ret = ctl_read_default(now, sizeof(now));
 	if (ret)
 		return ret;
 	if (jw) {
 		jsonw_start_object(jw);
 		jsonw_string_field(jw, "default_policy", now);
 		jsonw_string_field(jw, "previous", old);
+		jsonw_string_field(jw, "via", ctl_via);
 		jsonw_end_object(jw);
 	} else {
-		printf("default policy %s (was %s)\n", now, old);
+		printf("default policy %s (was %s)%s\n", now, old, via_note());
 	}
 	return SACCTL_OK;
 }
@@ -516,16 +529,17 @@ int cmd_rearm(int argc, char **argv)
 	else
 		ret = resolve_dev(argv[optind], name, sizeof(name));
 	if (!ret)
-		ret = sacfs_write("rearm", name, "rearm");
+		ret = ctl_write("rearm", "rearm", name, "rearm");
 	if (ret)
 		return ret;
 	if (jw) {
 		jsonw_start_object(jw);
 		jsonw_string_field(jw, "rearmed", name);
+		jsonw_string_field(jw, "via", ctl_via);
 		jsonw_end_object(jw);
 	} else {
-		printf("rearmed %s\n", !strcmp(name, "all") ? "all devices" :
-		       name);
+		printf("rearmed %s%s\n", !strcmp(name, "all") ? "all devices" :
+		       name, via_note());
 	}
 	return SACCTL_OK;
 }
@@ -539,15 +553,16 @@ int cmd_reset(int argc, char **argv)
 		return ret;
 	ret = sacfs_check();
 	if (!ret)
-		ret = sacfs_write("reset_stats", "1", "reset");
+		ret = ctl_write("reset_stats", "reset_stats", "1", "reset");
 	if (ret)
 		return ret;
 	if (jw) {
 		jsonw_start_object(jw);
 		jsonw_bool_field(jw, "reset", true);
+		jsonw_string_field(jw, "via", ctl_via);
 		jsonw_end_object(jw);
 	} else {
-		printf("counters and histograms reset\n");
+		printf("counters and histograms reset%s\n", via_note());
 	}
 	return SACCTL_OK;
 }

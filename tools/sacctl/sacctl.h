@@ -84,6 +84,17 @@ void sacctl_usage(FILE *f, const char *cmd);
 int sacctl_getopt(int argc, char **argv, const char *shortopts,
 		  const void *longopts, const char *cmd, int *code);
 
+/* ctl.c: controls through debugfs, or sysfs when lockdown closes debugfs */
+extern const char *ctl_via;	/* "debugfs" or "sysfs": the last write's plane */
+extern const char *ctl_why;	/* why sysfs */
+int ctl_write(const char *rel, const char *param, const char *val,
+	      const char *what);
+int ctl_set_policy(const char *name, const char *policy);
+int ctl_read_default(char *buf, size_t size);
+/* The rule set cur with name's address rule replaced by name=policy. */
+int ctl_devices_with(const char *cur, const char *name, const char *policy,
+		     const char *ids, char *out, size_t size);
+
 /* outfile.c: a command's standard output replaces a file atomically */
 struct out_file {
 	char path[4096];

@@ -149,7 +149,7 @@ static char *save_content(const char *path, int *code)
 	time_t now = time(NULL);
 	int i, n, ret;
 
-	*code = sacfs_read_line("default_policy", def, sizeof(def));
+	*code = ctl_read_default(def, sizeof(def));
 	if (!*code)
 		*code = sacfs_read_line("version", version, sizeof(version));
 	if (!*code)

@@ -698,6 +698,44 @@ echo auto > "$D/default_policy"
 echo "" > "$P/devices"
 echo 1048576 > "$P/iova32_max_iovas"
 
+# ---- the sysfs control plane (what lockdown leaves open) -------------------
+# SACCTL_CONTROL=sysfs takes the path sacctl takes when debugfs refuses to
+# open its writable files: the module parameters.
+echo auto > "$P/default_policy"
+echo "8086:10d3=sac,0000:00:05.0=dac" > "$P/devices"
+: > "$P/rearm"
+: > "$P/reset_stats"
+cp "$D/default_policy" "$T/dbg.default"
+sy() { SACCTL_CONTROL=sysfs "$SACCTL" "$@"; }
+rc "sysfs: default dac" 0 sy default dac
+check_eq "sysfs: default_policy parameter written" dac "$(cat "$P/default_policy")"
+check "sysfs: the line says which plane" grep -q "default policy dac (was auto) (through sysfs: SACCTL_CONTROL=sysfs)" "$T/out"
+check "sysfs: debugfs' default_policy untouched" cmp -s "$T/dbg.default" "$D/default_policy"
+rc "sysfs: set 0000:00:04.0 dma32" 0 sy set 00:04.0 dma32
+check_eq "sysfs: the device's rule appended to the rule set" \
+	"8086:10d3=sac,0000:00:05.0=dac,0000:00:04.0=dma32" "$(cat "$P/devices")"
+rc "sysfs: set 0000:00:05.0 sac" 0 sy set 0000:00:05.0 sac
+check_eq "sysfs: the device's old rule replaced" \
+	"8086:10d3=sac,0000:00:04.0=dma32,0000:00:05.0=sac" "$(cat "$P/devices")"
+rc "sysfs: set 0000:00:04.0 default" 0 sy set 0000:00:04.0 default
+check_eq "sysfs: 'default' drops the device's rule" \
+	"8086:10d3=sac,0000:00:05.0=sac" "$(cat "$P/devices")"
+rc "sysfs: set eth0 default under its ID rule" 1 sy set eth0 default
+check "sysfs: the refusal names the ID rule" grep -q "8086:10d3=sac gives every 8086:10d3 device a policy" "$T/err"
+check_eq "sysfs: refused, the rule set unchanged" "8086:10d3=sac,0000:00:05.0=sac" "$(cat "$P/devices")"
+rc "sysfs: -j set eth0 dac" 0 sy -j set eth0 dac
+check_eq "sysfs: JSON says via sysfs" sysfs "$(jq -r .via "$T/out")"
+rc "sysfs: rearm eth0" 0 sy rearm eth0
+check_eq "sysfs: rearm parameter written" 0000:00:07.0 "$(cat "$P/rearm")"
+rc "sysfs: reset" 0 sy reset
+check_eq "sysfs: reset_stats parameter written" 1 "$(cat "$P/reset_stats")"
+rm -f "$P/rearm"
+rc "sysfs: a module without the parameter" 5 sy rearm all
+check "sysfs: the error says so" grep -q "parameters/rearm" "$T/err"
+rc "debugfs plane: -j default auto" 0 env SACCTL_CONTROL=debugfs "$SACCTL" -j default auto
+check_eq "debugfs plane: JSON says via debugfs" debugfs "$(jq -r .via "$T/out")"
+echo auto > "$D/default_policy"
+
 echo "1..$n"
 echo "# $((n - fail)) passed, $fail failed"
 [ "$fail" -eq 0 ]
