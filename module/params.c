@@ -40,7 +40,7 @@
  * of two rule sets; a device added meanwhile reads the rule set under the
  * table mutex, before or after the swap, and is then overwritten by the
  * application pass. iova32_max_iovas stays read-only.
-  */
+ */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/ctype.h>
@@ -134,9 +134,13 @@ struct sac_rules {
 static struct sac_rules *sac_rules;
 static enum sac_policy sac_param_default = SAC_POLICY_AUTO;
 
-/* Serialises runtime writes; sac_params_live: the module is up. */
+/* Serialises runtime writes and guards sac_params_phase. */
 static DEFINE_MUTEX(sac_params_lock);
-static bool sac_params_live;
+static enum {
+	SAC_PARAMS_LOADING,	/* parse_args(): keep the strings */
+	SAC_PARAMS_LIVE,	/* init done: act on the running module */
+	SAC_PARAMS_GONE,	/* exit begun: -ENODEV */
+} sac_params_phase;
 
 /* Exactly @n hex digits at *s, advancing *s. */
 static bool sac_parse_hex(const char **s, unsigned int n, u32 *out)
@@ -270,7 +274,7 @@ int sac_params_init(void)
 void sac_params_start(void)
 {
 	mutex_lock(&sac_params_lock);
-	sac_params_live = true;
+	sac_params_phase = SAC_PARAMS_LIVE;
 	mutex_unlock(&sac_params_lock);
 }
 
@@ -282,7 +286,7 @@ void sac_params_start(void)
 void sac_params_stop(void)
 {
 	mutex_lock(&sac_params_lock);
-	sac_params_live = false;
+	sac_params_phase = SAC_PARAMS_GONE;
 	mutex_unlock(&sac_params_lock);
 }
 
@@ -355,9 +359,10 @@ static int sac_param_default_set(const char *val, const struct kernel_param *kp)
 	int ret;
 
 	mutex_lock(&sac_params_lock);
-	if (!sac_params_live) {
+	if (sac_params_phase != SAC_PARAMS_LIVE) {
 		/* At load: parse_args(); sac_params_init() checks it. */
-		ret = param_set_charp(val, kp);
+		ret = sac_params_phase == SAC_PARAMS_LOADING ?
+		      param_set_charp(val, kp) : -ENODEV;
 		goto out;
 	}
 	ret = sac_param_input(val, buf, sizeof(buf));
@@ -377,7 +382,7 @@ static int sac_param_default_get(char *buffer, const struct kernel_param *kp)
 	int ret;
 
 	mutex_lock(&sac_params_lock);
-	if (sac_params_live)
+	if (sac_params_phase == SAC_PARAMS_LIVE)
 		ret = sysfs_emit(buffer, "%s\n",
 				 sac_policy_name(sac_default_policy()));
 	else
@@ -401,8 +406,9 @@ static int sac_param_devices_set(const char *val, const struct kernel_param *kp)
 	int ret;
 
 	mutex_lock(&sac_params_lock);
-	if (!sac_params_live) {
-		ret = param_set_charp(val, kp);
+	if (sac_params_phase != SAC_PARAMS_LIVE) {
+		ret = sac_params_phase == SAC_PARAMS_LOADING ?
+		      param_set_charp(val, kp) : -ENODEV;
 		goto out;
 	}
 	ret = -ENOMEM;
@@ -486,7 +492,7 @@ static int sac_param_devices_get(char *buffer, const struct kernel_param *kp)
 	unsigned int i;
 
 	mutex_lock(&sac_params_lock);
-	if (!sac_params_live) {
+	if (sac_params_phase != SAC_PARAMS_LIVE) {
 		mutex_unlock(&sac_params_lock);
 		return param_get_charp(buffer, kp);
 	}
@@ -529,7 +535,11 @@ static int sac_param_rearm_set(const char *val, const struct kernel_param *kp)
 
 	mutex_lock(&sac_params_lock);
 	ret = -EINVAL;
-	if (!sac_params_live) {
+	if (sac_params_phase != SAC_PARAMS_LIVE) {
+		if (sac_params_phase == SAC_PARAMS_GONE) {
+			ret = -ENODEV;
+			goto out;
+		}
 		pr_err("rearm=: only at run time (write a device name or 'all' to /sys/module/iommu_sac/parameters/rearm)\n");
 		goto out;
 	}
@@ -552,7 +562,11 @@ static int sac_param_reset_set(const char *val, const struct kernel_param *kp)
 	int ret = -EINVAL;
 
 	mutex_lock(&sac_params_lock);
-	if (!sac_params_live) {
+	if (sac_params_phase != SAC_PARAMS_LIVE) {
+		if (sac_params_phase == SAC_PARAMS_GONE) {
+			ret = -ENODEV;
+			goto out;
+		}
 		pr_err("reset_stats=: only at run time (write 1 to /sys/module/iommu_sac/parameters/reset_stats)\n");
 		goto out;
 	}
