@@ -64,7 +64,7 @@ SACCTL_MAN = $(wildcard $(SACCTL)/sacctl.8)
 SACCTL_COMP = $(firstword $(wildcard $(SACCTL)/sacctl.bash-completion $(SACCTL)/bash-completion/sacctl $(SACCTL)/sacctl.bash))
 MODPROBE_CONF = $(DESTDIR)/etc/modprobe.d/iommu-sac.conf
 
-.PHONY: install uninstall dkms-install dkms-uninstall lint deb
+.PHONY: install uninstall dkms-install dkms-uninstall lint deb fuzz
 
 # iommu_sac.ko into /lib/modules/$(KVER)/updates (+ depmod), sacctl, its
 # man page and completion under $(PREFIX), the example configuration (also
@@ -127,3 +127,9 @@ lint:
 # debian/changelog must be VERSION plus a Debian revision.
 deb:
 	@bash tests/deb/build.sh
+
+# sacctl's fuzz targets (libFuzzer with ASan and UBSan), each for
+# FUZZ_SECONDS (default 600); make check runs them for 5 s each.
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	$(MAKE) -C tools/sacctl fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)

@@ -11,3 +11,7 @@ host_pkgs qemu-system-x86 debootstrap busybox-static kmod cpio gzip xz-utils \
 # the guest, and the checkers of make -C tools/sacctl check
 host_pkgs pkg-config libtracefs-dev libtraceevent-dev libtracecmd-dev \
 	trace-cmd prometheus jq
+# its fuzz targets (libFuzzer, ASan, UBSan), run briefly by make check
+host_pkgs clang libclang-rt-14-dev
+# tests/vm/setup.d/deb.sh: make deb (tests/deb/build.sh installs the same)
+host_pkgs dpkg-dev debhelper dh-dkms lintian fakeroot git

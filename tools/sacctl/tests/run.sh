@@ -736,6 +736,25 @@ rc "debugfs plane: -j default auto" 0 env SACCTL_CONTROL=debugfs "$SACCTL" -j de
 check_eq "debugfs plane: JSON says via debugfs" debugfs "$(jq -r .via "$T/out")"
 echo auto > "$D/default_policy"
 
+# ---- fuzz targets, briefly (make fuzz runs them for longer) ---------------
+# Each target from its seed corpus (tests/corpus/) and what earlier runs
+# found, under AddressSanitizer and UBSan: a crash, leak or UB fails.
+if ! command -v clang >/dev/null 2>&1; then
+	skip "fuzz targets" "clang is not installed (apt install clang libclang-rt-14-dev)"
+elif ! make -s fuzz-build > "$T/fuzz-build" 2>&1; then
+	not_ok "fuzz targets build (clang, libFuzzer)"
+	tail -n 5 "$T/fuzz-build" | sed 's/^/# /'
+else
+	sh fuzz/run.sh "${SACCTL_FUZZ_SECONDS:-5}" > "$T/fuzz" 2>&1
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "${line#ok - }" ;;
+		"not ok - "*) not_ok "${line#not ok - }" ;;
+		*) echo "$line" ;;
+		esac
+	done < "$T/fuzz"
+fi
+
 echo "1..$n"
 echo "# $((n - fail)) passed, $fail failed"
 [ "$fail" -eq 0 ]
