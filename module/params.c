@@ -528,30 +528,37 @@ static int sac_param_devices_get(char *buffer, const struct kernel_param *kp)
 	return e.len;
 }
 
+/*
+ * The write-only parameters act on the running module only: 0 when live
+ * (with sac_params_lock held), else the error, the lock released.
+ */
+static int sac_param_runtime_begin(const struct kernel_param *kp)
+{
+	mutex_lock(&sac_params_lock);
+	if (sac_params_phase == SAC_PARAMS_LIVE)
+		return 0;
+	if (sac_params_phase == SAC_PARAMS_LOADING)
+		pr_err("%s=: only at run time (write it to /sys/module/iommu_sac/parameters/%s)\n",
+		       kp->name, kp->name);
+	mutex_unlock(&sac_params_lock);
+	return sac_params_phase == SAC_PARAMS_GONE ? -ENODEV : -EINVAL;
+}
+
 static int sac_param_rearm_set(const char *val, const struct kernel_param *kp)
 {
 	char buf[64];
 	int ret;
 
-	mutex_lock(&sac_params_lock);
+	ret = sac_param_runtime_begin(kp);
+	if (ret)
+		return ret;
 	ret = -EINVAL;
-	if (sac_params_phase != SAC_PARAMS_LIVE) {
-		if (sac_params_phase == SAC_PARAMS_GONE) {
-			ret = -ENODEV;
-			goto out;
-		}
-		pr_err("rearm=: only at run time (write a device name or 'all' to /sys/module/iommu_sac/parameters/rearm)\n");
-		goto out;
-	}
-	if (sac_param_input(val, buf, sizeof(buf)) || !*buf)
-		goto out;
-	if (!strcmp(buf, "all")) {
-		sac_rearm_all();
-		ret = 0;
-	} else if (!sac_rearm_by_name(buf)) {
+	if (!sac_param_input(val, buf, sizeof(buf)) && *buf &&
+	    (!strcmp(buf, "all") || !sac_rearm_by_name(buf))) {
+		if (!strcmp(buf, "all"))
+			sac_rearm_all();
 		ret = 0;
 	}
-out:
 	mutex_unlock(&sac_params_lock);
 	return ret;
 }
@@ -559,22 +566,16 @@ out:
 static int sac_param_reset_set(const char *val, const struct kernel_param *kp)
 {
 	char buf[8];
-	int ret = -EINVAL;
+	int ret;
 
-	mutex_lock(&sac_params_lock);
-	if (sac_params_phase != SAC_PARAMS_LIVE) {
-		if (sac_params_phase == SAC_PARAMS_GONE) {
-			ret = -ENODEV;
-			goto out;
-		}
-		pr_err("reset_stats=: only at run time (write 1 to /sys/module/iommu_sac/parameters/reset_stats)\n");
-		goto out;
-	}
+	ret = sac_param_runtime_begin(kp);
+	if (ret)
+		return ret;
+	ret = -EINVAL;
 	if (!sac_param_input(val, buf, sizeof(buf)) && !strcmp(buf, "1")) {
 		sac_stats_reset();
 		ret = 0;
 	}
-out:
 	mutex_unlock(&sac_params_lock);
 	return ret;
 }

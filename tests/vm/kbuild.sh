@@ -46,6 +46,7 @@ else
 	trap 'rm -rf "$tmp"' EXIT
 	src=${tmp#"$ROOT"}
 	tar -C "$SAC_TOP" --exclude=./out --exclude=./results --exclude=./.git \
+		--exclude=./tools/sacctl/fuzz/build \
 		--exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' -cf - . |
 		tar -C "$ROOT$src" -xf -
 	for t in "${trees[@]}"; do

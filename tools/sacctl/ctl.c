@@ -62,52 +62,34 @@ static bool use_sysfs(const char *rel)
 
 static int param_read(const char *param, char *buf, size_t size)
 {
-	char path[512];
-	size_t n;
-	FILE *f;
+	char rel[128];
+	int err;
 
-	param_path(path, sizeof(path), param);
-	f = fopen(path, "re");
-	if (!f)
-		return sacctl_err(errno == ENOENT ? SACCTL_ENOMODULE : SACCTL_EFAIL,
-				  "%s: %s", path, strerror(errno));
-	n = fread(buf, 1, size - 1, f);
-	if (ferror(f)) {
-		fclose(f);
-		return sacctl_err(SACCTL_EFAIL, "%s: %s", path,
-				  strerror(errno));
-	}
-	fclose(f);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return SACCTL_OK;
+	snprintf(rel, sizeof(rel), "module/iommu_sac/parameters/%s", param);
+	err = -sacfs_sysfs_line(rel, buf, size);
+	if (!err)
+		return SACCTL_OK;
+	return sacctl_err(err == ENOENT ? SACCTL_ENOMODULE : SACCTL_EFAIL,
+			  "%s/%s: %s", sacfs_sysfs_root(), rel, strerror(err));
 }
 
 static int param_write(const char *param, const char *val, const char *what)
 {
-	/* An empty value: a newline, which the module strips. */
-	const char *v = *val ? val : "\n";
-	size_t len = strlen(v);
 	char path[512];
-	ssize_t n;
-	int fd, err;
+	int err;
 
 	param_path(path, sizeof(path), param);
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return sacctl_err(errno == ENOENT ? SACCTL_ENOMODULE : SACCTL_EFAIL,
-				  "%s: %s: %s%s", what, path, strerror(errno),
-				  errno == ENOENT ? " (a module without the sysfs controls?)" : "");
-	n = write(fd, v, len);
-	err = errno;
-	close(fd);
-	if (n == (ssize_t)len)
+	/* An empty value: a newline, which the module strips. */
+	err = -sacfs_write_value(path, *val ? val : "\n");
+	if (!err)
 		return SACCTL_OK;
-	if (n < 0 && err == EINVAL)
+	if (err == EINVAL)
 		return sacctl_err(SACCTL_EFAIL, "%s: the module refused \"%s\" (%s)",
 				  what, val, path);
-	return sacctl_err(SACCTL_EFAIL, "%s: %s: %s", what, path,
-			  n < 0 ? strerror(err) : "short write");
+	return sacctl_err(err == ENOENT ? SACCTL_ENOMODULE : SACCTL_EFAIL,
+			  "%s: %s: %s%s", what, path,
+			  err == EIO ? "short write" : strerror(err),
+			  err == ENOENT ? " (a module without the sysfs controls?)" : "");
 }
 
 int ctl_write(const char *rel, const char *param, const char *val,
@@ -126,33 +108,6 @@ int ctl_read_default(char *buf, size_t size)
 	if (!use_sysfs("default_policy"))
 		return sacfs_read_line("default_policy", buf, size);
 	return param_read("default_policy", buf, size);
-}
-
-/* "8086:10d3" of a PCI device from sysfs, or "" */
-static void pci_ids(const char *dev, char *out, size_t size)
-{
-	char path[512], v[16] = "", d[16] = "";
-	FILE *f;
-
-	out[0] = '\0';
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/vendor",
-		 sacfs_sysfs_root(), dev);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (!fgets(v, sizeof(v), f))
-		v[0] = '\0';
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/device",
-		 sacfs_sysfs_root(), dev);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (!fgets(d, sizeof(d), f))
-		d[0] = '\0';
-	fclose(f);
-	if (strlen(v) >= 6 && strlen(d) >= 6)
-		snprintf(out, size, "%.4s:%.4s", v + 2, d + 2);
 }
 
 int ctl_devices_with(const char *cur, const char *name, const char *policy,
@@ -208,7 +163,8 @@ int ctl_set_policy(const char *name, const char *policy)
 		return sacfs_write(rel, policy, "set policy");
 	}
 	ctl_via = "sysfs";
-	pci_ids(name, ids, sizeof(ids));
+	if (!sacfs_pci_ids(name, ids, sizeof(ids)))
+		ids[0] = '\0';
 	ret = param_read("devices", cur, sizeof(cur));
 	if (!ret)
 		ret = ctl_devices_with(cur, name, policy, ids, next,

@@ -158,6 +158,12 @@ int sacfs_read_line(const char *rel, char *buf, size_t size);
 /* fopen of a debugfs file for reading; NULL with errno, nothing reported. */
 FILE *sacfs_fopen(const char *rel);
 int sacfs_write(const char *rel, const char *val, const char *what);
+/* Write val to the file at path in one write; 0 or -errno (-EIO: short). */
+int sacfs_write_value(const char *path, const char *val);
+/* The first line of a file under the sysfs root; 0 or -errno. */
+int sacfs_sysfs_line(const char *rel, char *buf, size_t size);
+/* "vvvv:dddd" of a PCI device from sysfs; false if unreadable. */
+bool sacfs_pci_ids(const char *dev, char *out, size_t size);
 const char *kvs_get(const struct sac_kvs *kvs, const char *key);
 uint64_t kvs_u64(const struct sac_kvs *kvs, const char *key);
 bool sacfs_dev_exists(const char *name);

@@ -211,23 +211,33 @@ uint64_t kvs_u64(const struct sac_kvs *kvs, const char *key)
 	return v ? strtoull(v, NULL, 10) : 0;
 }
 
-int sacfs_write(const char *rel, const char *val, const char *what)
+int sacfs_write_value(const char *path, const char *val)
 {
 	size_t len = strlen(val);
-	char path[512];
 	ssize_t n;
 	int fd, err;
 
-	sacfs_path(path, sizeof(path), rel);
 	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0)
-		return sacfs_errno(errno, path, what);
+		return -errno;
 	n = write(fd, val, len);
 	err = errno;
 	close(fd);
 	if (n == (ssize_t)len)
+		return 0;
+	return n < 0 ? -err : -EIO;
+}
+
+int sacfs_write(const char *rel, const char *val, const char *what)
+{
+	char path[512];
+	int err;
+
+	sacfs_path(path, sizeof(path), rel);
+	err = -sacfs_write_value(path, val);
+	if (!err)
 		return SACCTL_OK;
-	if (n >= 0)
+	if (err == EIO)
 		return sacctl_err(SACCTL_EFAIL, "%s: %s: short write", what,
 				  path);
 	if (err == EINVAL)
@@ -235,6 +245,43 @@ int sacfs_write(const char *rel, const char *val, const char *what)
 				  "%s: the module refused \"%s\" (%s)", what,
 				  val, path);
 	return sacfs_errno(err, path, what);
+}
+
+int sacfs_sysfs_line(const char *rel, char *buf, size_t size)
+{
+	char path[512];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", sacfs_sysfs_root(), rel);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, size - 1, f);
+	if (ferror(f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+bool sacfs_pci_ids(const char *dev, char *out, size_t size)
+{
+	char rel[256], v[16], d[16];
+
+	snprintf(rel, sizeof(rel), "bus/pci/devices/%s/vendor", dev);
+	if (sacfs_sysfs_line(rel, v, sizeof(v)) || strlen(v) != 6 ||
+	    strncmp(v, "0x", 2))
+		return false;
+	snprintf(rel, sizeof(rel), "bus/pci/devices/%s/device", dev);
+	if (sacfs_sysfs_line(rel, d, sizeof(d)) || strlen(d) != 6 ||
+	    strncmp(d, "0x", 2))
+		return false;
+	snprintf(out, size, "%s:%s", v + 2, d + 2);
+	return true;
 }
 
 static bool sacfs_name_ok(const char *name)

@@ -50,37 +50,6 @@ __printf(2, 3) static void sb_add(struct save_buf *b, const char *fmt, ...)
 	b->len += n;
 }
 
-/* A sysfs attribute of the module or of a PCI device, one line. */
-static int read_sysfs(const char *rel, char *buf, size_t size)
-{
-	char path[512];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", sacfs_sysfs_root(), rel);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	n = fread(buf, 1, size - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-/* "8086" from a sysfs "0x8086" file; false if unreadable. */
-static bool pci_id(const char *dev, const char *attr, char *out)
-{
-	char rel[256], v[32];
-
-	snprintf(rel, sizeof(rel), "bus/pci/devices/%s/%s", dev, attr);
-	if (read_sysfs(rel, v, sizeof(v)) || strncmp(v, "0x", 2) ||
-	    strlen(v) != 6)
-		return false;
-	memcpy(out, v + 2, 5);
-	return true;
-}
-
 /*
  * The load-time rules of devices= that the device table cannot show,
  * comma-joined into ids: every ID rule (VVVV:DDDD=POLICY), and the address
@@ -93,8 +62,8 @@ static void id_rules(char *ids, size_t size)
 	size_t len = 0;
 
 	ids[0] = '\0';
-	if (read_sysfs("module/iommu_sac/parameters/devices", param,
-		       sizeof(param)))
+	if (sacfs_sysfs_line("module/iommu_sac/parameters/devices", param,
+			     sizeof(param)))
 		return;
 	for (tok = strtok_r(param, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
@@ -123,12 +92,12 @@ static void id_rules(char *ids, size_t size)
 static const char *id_match(const char *ids, const char *dev, char *buf,
 			    size_t size)
 {
-	char ven[8] = "", did[8] = "", key[16];
+	char key[24];
 	const char *p, *hit = NULL;
 
-	if (!pci_id(dev, "vendor", ven) || !pci_id(dev, "device", did))
+	if (!sacfs_pci_ids(dev, key, sizeof(key) - 1))
 		return NULL;
-	snprintf(key, sizeof(key), "%s:%s=", ven, did);
+	strcat(key, "=");
 	for (p = ids; (p = strcasestr(p, key)); p++)
 		if (p == ids || p[-1] == ',')
 			hit = p + strlen(key);
@@ -157,8 +126,8 @@ static char *save_content(const char *path, int *code)
 	if (*code)
 		return NULL;
 	id_rules(ids, sizeof(ids));
-	read_sysfs("module/iommu_sac/parameters/iova32_max_iovas", max,
-		   sizeof(max));
+	sacfs_sysfs_line("module/iommu_sac/parameters/iova32_max_iovas", max,
+			 sizeof(max));
 	for (i = 0; i < n; i++) {
 		char rel[SAC_NAME_MAX + 32];
 		const char *pol, *idpol;

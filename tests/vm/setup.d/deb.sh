@@ -102,10 +102,13 @@ flock 8
 # What a previous run that died half way left installed goes first.
 in_root "$ROOT" apt-get -y -q purge --autoremove iommu-sac-dkms sacctl >> "$logf" 2>&1 || true
 
-# The chroot's files (not the package manager's own state and caches).
+# The chroot's files (not the package manager's own state and caches, nor
+# /build, where tests/vm/kbuild.sh builds the modules of other runs at any
+# time).
 snapshot() {
 	(cd "$ROOT" && find . -xdev \( -path ./proc -o -path ./dev -o -path ./sys \
 		-o -path ./tmp -o -path ./run -o -path ./var/cache -o -path ./var/log \
+		-o -path ./build \
 		-o -path ./var/lib/apt -o -path ./var/lib/dpkg \) -prune -o -print | sort)
 }
 snapshot > "$out/deb.before"

@@ -44,9 +44,34 @@ static void mkdirs(const char *path)
 		abort();
 }
 
+/* The fake tree: folders end in '/', files have their content. */
+static const struct {
+	const char *rel;
+	const char *content;
+} fake[] = {
+	{ "debug/iommu_sac/devices/0000:00:04.0/", NULL },
+	{ "debug/iommu_sac/version", "0.1.0\n" },
+	{ "debug/iommu_sac/default_policy", "auto\n" },
+	{ "debug/iommu_sac/stats",
+	  "allocs 10\nsac_tries 10\nsac_hits 9\nhook registered\ndevices 1\n" },
+	{ "debug/iommu_sac/devices/0000:00:04.0/policy", "default\n" },
+	{ "debug/iommu_sac/devices/0000:00:04.0/state",
+	  "state sac\npolicy default\neffective_policy auto\nswitches 0\n" },
+	{ "debug/iommu_sac/devices/0000:00:04.0/stats",
+	  "allocs 10\nsac_tries 10\nsac_hits 9\n" },
+	{ "debug/iommu_sac/devices/0000:00:04.0/latency", "0 1 0\n2 3 10\n" },
+	{ "sys/bus/pci/devices/0000:00:04.0/", NULL },
+	{ "sys/bus/pci/devices/0000:00:04.0/vendor", "0x1234\n" },
+	{ "sys/bus/pci/devices/0000:00:04.0/device", "0x11e8\n" },
+	{ "sys/module/iommu_sac/parameters/", NULL },
+	{ "sys/module/iommu_sac/parameters/devices", "\n" },
+	{ "sys/class/net/", NULL },
+};
+
 const char *fuzz_fake_tree(void)
 {
 	char p[512];
+	size_t i;
 
 	if (root[0])
 		return dbg;
@@ -55,35 +80,14 @@ const char *fuzz_fake_tree(void)
 	if (!mkdtemp(root))
 		abort();
 	atexit(rm_tree);
+	for (i = 0; i < sizeof(fake) / sizeof(fake[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", root, fake[i].rel);
+		if (fake[i].content)
+			put_path(p, fake[i].content);
+		else
+			mkdirs(p);
+	}
 	snprintf(dbg, sizeof(dbg), "%s/debug/iommu_sac", root);
-	snprintf(p, sizeof(p), "%s/devices/0000:00:04.0", dbg);
-	mkdirs(p);
-	snprintf(p, sizeof(p), "%s/version", dbg);
-	put_path(p, "0.1.0\n");
-	snprintf(p, sizeof(p), "%s/default_policy", dbg);
-	put_path(p, "auto\n");
-	snprintf(p, sizeof(p), "%s/stats", dbg);
-	put_path(p, "allocs 10\nsac_tries 10\nsac_hits 9\nhook registered\ndevices 1\n");
-	snprintf(p, sizeof(p), "%s/devices/0000:00:04.0/policy", dbg);
-	put_path(p, "default\n");
-	snprintf(p, sizeof(p), "%s/devices/0000:00:04.0/state", dbg);
-	put_path(p, "state sac\npolicy default\neffective_policy auto\nswitches 0\n");
-	snprintf(p, sizeof(p), "%s/devices/0000:00:04.0/stats", dbg);
-	put_path(p, "allocs 10\nsac_tries 10\nsac_hits 9\n");
-	snprintf(p, sizeof(p), "%s/devices/0000:00:04.0/latency", dbg);
-	put_path(p, "0 1 0\n2 3 10\n");
-	snprintf(p, sizeof(p), "%s/sys/bus/pci/devices/0000:00:04.0", root);
-	mkdirs(p);
-	snprintf(p, sizeof(p), "%s/sys/bus/pci/devices/0000:00:04.0/vendor", root);
-	put_path(p, "0x1234\n");
-	snprintf(p, sizeof(p), "%s/sys/bus/pci/devices/0000:00:04.0/device", root);
-	put_path(p, "0x11e8\n");
-	snprintf(p, sizeof(p), "%s/sys/module/iommu_sac/parameters", root);
-	mkdirs(p);
-	snprintf(p, sizeof(p), "%s/sys/module/iommu_sac/parameters/devices", root);
-	put_path(p, "\n");
-	snprintf(p, sizeof(p), "%s/sys/class/net", root);
-	mkdirs(p);
 	snprintf(p, sizeof(p), "%s/debug", root);
 	setenv("SACCTL_DEBUGFS", p, 1);
 	snprintf(p, sizeof(p), "%s/sys", root);
