@@ -23,10 +23,11 @@
  * write-only (0200) companions:
  *
  *   default_policy   read: the running default; write: as debugfs'
- *   devices          read: the running rule set: the vendor:device rules,
- *                    the address rules of devices not present, and an
- *                    address rule for every present device whose override
- *                    is not "default". Write: a whole new rule set (the
+ *   devices          read: the running rule set: the rules as written
+ *                    (address rules whose present device has another
+ *                    override since left out), then an address rule for
+ *                    every device whose override the rules do not give
+ *                    (debugfs writes). Write: a whole new rule set (the
  *                    load syntax; empty clears it), applied to every
  *                    present device (its override becomes what the rules
  *                    give it, "default" where none matches) and kept for
@@ -437,7 +438,7 @@ struct sac_param_emit {
 	char *buf;
 	int len;
 	int err;
-	bool *present;		/* per rule: an address rule's device is here */
+	bool *stale;		/* per rule: its device is here with another override */
 };
 
 __printf(2, 3) static void sac_param_emit(struct sac_param_emit *e,
@@ -457,35 +458,47 @@ __printf(2, 3) static void sac_param_emit(struct sac_param_emit *e,
 		e->len += n;
 }
 
-static void sac_param_mark_present(struct sac_dev *sd, void *arg)
+/* Address rules whose present device was given another override since. */
+static void sac_param_mark_stale(struct sac_dev *sd, void *arg)
 {
 	struct sac_param_emit *e = arg;
+	struct sac_dev_info info;
 	struct pci_dev *pdev;
 	unsigned int i;
 
 	if (!dev_is_pci(sd->dev))
 		return;
 	pdev = to_pci_dev(sd->dev);
+	sac_dev_info(sd, &info);
 	for (i = 0; i < sac_rules->n; i++) {
 		const struct sac_rule *r = &sac_rules->r[i];
 
 		if (!r->by_id && r->domain == pci_domain_nr(pdev->bus) &&
-		    r->bus == pdev->bus->number && r->devfn == pdev->devfn)
-			e->present[i] = true;
+		    r->bus == pdev->bus->number && r->devfn == pdev->devfn &&
+		    r->policy != info.policy)
+			e->stale[i] = true;
 	}
 }
 
+/* An override the rule set does not give (set through debugfs or rearm). */
 static void sac_param_emit_override(struct sac_dev *sd, void *arg)
 {
 	struct sac_param_emit *e = arg;
 	struct sac_dev_info info;
 
 	sac_dev_info(sd, &info);
-	if (info.pci && info.policy != SAC_POLICY_DEFAULT)
+	if (info.pci && info.policy != SAC_POLICY_DEFAULT &&
+	    info.policy != sac_params_policy_for(sd->dev))
 		sac_param_emit(e, "%s%s=%s", e->len ? "," : "", sac_dev_name(sd),
 			       sac_policy_name(info.policy));
 }
 
+/*
+ * The running rule set: the rules as written (the ID rules, and the address
+ * rules whose device is absent or still has that policy), then an address
+ * rule for every device whose override the rules do not give. Right after a
+ * write, or a load, it reads back exactly what was written.
+ */
 static int sac_param_devices_get(char *buffer, const struct kernel_param *kp)
 {
 	struct sac_param_emit e = { .buf = buffer };
@@ -497,13 +510,12 @@ static int sac_param_devices_get(char *buffer, const struct kernel_param *kp)
 		return param_get_charp(buffer, kp);
 	}
 	if (sac_rules) {
-		e.present = kcalloc(sac_rules->n, sizeof(*e.present),
-				    GFP_KERNEL);
-		if (!e.present) {
+		e.stale = kcalloc(sac_rules->n, sizeof(*e.stale), GFP_KERNEL);
+		if (!e.stale) {
 			mutex_unlock(&sac_params_lock);
 			return -ENOMEM;
 		}
-		sac_devtable_for_each(sac_param_mark_present, &e);
+		sac_devtable_for_each(sac_param_mark_stale, &e);
 	}
 	for (i = 0; sac_rules && i < sac_rules->n; i++) {
 		const struct sac_rule *r = &sac_rules->r[i];
@@ -512,7 +524,7 @@ static int sac_param_devices_get(char *buffer, const struct kernel_param *kp)
 			sac_param_emit(&e, "%s%04x:%04x=%s", e.len ? "," : "",
 				       r->vendor, r->device,
 				       sac_policy_name(r->policy));
-		else if (!e.present[i])
+		else if (!e.stale[i])
 			sac_param_emit(&e, "%s%04x:%02x:%02x.%x=%s",
 				       e.len ? "," : "", r->domain, r->bus,
 				       PCI_SLOT(r->devfn), PCI_FUNC(r->devfn),
@@ -520,7 +532,7 @@ static int sac_param_devices_get(char *buffer, const struct kernel_param *kp)
 	}
 	sac_devtable_for_each(sac_param_emit_override, &e);
 	mutex_unlock(&sac_params_lock);
-	kfree(e.present);
+	kfree(e.stale);
 	if (e.err)
 		return e.err;
 	buffer[e.len++] = '\n';
