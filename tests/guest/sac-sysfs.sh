@@ -53,7 +53,7 @@ echo sac > $D/devices/$NIC0/policy
 check_eq "a debugfs override shows in devices, after the rules" "$EDU=dac,$EDU32=dma32,$NIC0=sac" \
 	"$(cat $P/devices)"
 echo sac > $D/devices/$EDU/policy
-check_eq "a debugfs override replaces the device's own rule" "$EDU32=dma32,$EDU=sac,$NIC0=sac" \
+check_eq "a debugfs override replaces the device's own rule" "$(sorted_set "$EDU32=dma32,$EDU=sac,$NIC0=sac")" \
 	"$(sorted_set "$(cat $P/devices)")"
 
 # A new rule set replaces the old one on every device.
