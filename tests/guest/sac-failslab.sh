@@ -11,11 +11,14 @@
 #       "out of memory: not tracked" line and no devices/ entry for that
 #       device) or fails cleanly: no module left, at most one error line
 #       from iommu_sac, the edu DMAs.
-# hotplug: with the module loaded, the edu removed and "echo 1 >
-#       /sys/bus/pci/rescan" run by a shell builtin with fail-nth N: when
-#       the module's entry for the edu is what failed, the edu comes back
-#       untracked (no devices/ entry), says so in exactly one line, and
-#       DMAs (left to the kernel's allocation).
+# hotplug: the device table entry of a hot-added device is made by the same
+#       function as at load (sac_dev_add_locked(), from the bus notifier),
+#       which the load sweep fails. A fail-nth sweep of "echo 1 >
+#       /sys/bus/pci/rescan" itself cannot be run: the kernel's own PCI code
+#       does not survive a failed allocation there (6.1.192-sac-debug:
+#       WARNING at drivers/pci/probe.c:2631 pci_device_add, then a general
+#       protection fault in __device_attach), so the hotplug part removes
+#       and rescans the edu 5 times with the module loaded, for kmemleak.
 # Then kmemleak: no unreferenced object allocated from module code.
 # lanes: debug
 # timeout: 1500
@@ -32,9 +35,10 @@ unload_sac iommu_sac
 check "sac_edu.ko loads" load_sac sac_edu
 [ -e $K ] && echo clear > $K
 # fail-nth injects through failslab's attributes: sleeping allocations
-# included, nothing printed per failure (the sweep reads fail-nth back).
+# included; one "FAULT_INJECTION: forcing a failure." line per injection
+# (no stack dump) tells a run that injected from one that did not.
 echo N > $F/ignore-gfp-wait
-echo 0 > $F/verbose
+echo 1 > $F/verbose
 
 edu_ok() {
 	echo 64 > /sys/kernel/debug/sac_edu/$EDU/roundtrip
@@ -43,17 +47,20 @@ edu_ok() {
 }
 sac_lines() { dmesg | grep -c 'iommu_sac'; }
 oom_lines() { dmesg | grep -c 'out of memory: not tracked by iommu_sac'; }
+injected() { dmesg | grep -c 'FAULT_INJECTION: forcing a failure'; }
 
 # --- load
 n=1 loaded=0 failed=0 untracked=0 bad=0 clean=0
 while [ $n -le $MAXN ] && [ $clean -lt 3 ]; do
 	e0=$(sac_lines)
 	o0=$(oom_lines)
+	i0=$(injected)
 	sh -c 'echo "$1" > /proc/self/fail-nth && exec insmod /lib/sac/iommu_sac.ko' sh $n \
 		2>/tmp/insmod.err
 	rc=$?
 	ne=$(( $(sac_lines) - e0 ))
 	no=$(( $(oom_lines) - o0 ))
+	ni=$(( $(injected) - i0 ))
 	if [ $rc -eq 0 ]; then
 		loaded=$((loaded + 1))
 		if [ $no -gt 0 ]; then
@@ -62,8 +69,10 @@ while [ $n -le $MAXN ] && [ $clean -lt 3 ]; do
 			[ $no -eq 1 ] || { not_ok "load N=$n: $no 'not tracked' lines (want 1)"; bad=$((bad + 1)); }
 			t=$(ls $SAC/devices | wc -l)
 			diag "load N=$n: loaded with one device untracked ($t tracked)"
-		else
+		elif [ $ni -eq 0 ]; then
 			clean=$((clean + 1))
+		else
+			clean=0
 		fi
 		unload_sac iommu_sac || { not_ok "load N=$n: unload"; bad=$((bad + 1)); }
 	else
@@ -85,35 +94,17 @@ check "load sweep reached a run with no failure left (N < $MAXN)" [ $clean -ge 3
 check_eq "load sweep: every run clean" 0 $bad
 check "the edu DMAs after the load sweep" edu_ok
 
-# --- hotplug
+# --- hotplug (no injection: see the header)
 check "iommu_sac.ko loads" load_sac iommu_sac
-n=1 hits=0 bad=0 done=0
-while [ $n -le $MAXN ] && [ $done -eq 0 ]; do
+i=1
+while [ $i -le 5 ]; do
 	echo 1 > /sys/bus/pci/devices/$EDU/remove
-	o0=$(oom_lines)
-	left=$(sh -c 'echo "$1" > /proc/self/fail-nth; echo 1 > /sys/bus/pci/rescan; read r < /proc/self/fail-nth; echo $r' sh $n)
-	[ "$left" != 0 ] && done=1
-	no=$(( $(oom_lines) - o0 ))
-	# a rescan that failed somewhere in the kernel may miss the edu
-	[ -e /sys/bus/pci/devices/$EDU ] || echo 1 > /sys/bus/pci/rescan
-	if [ $no -gt 0 ]; then
-		hits=$((hits + 1))
-		[ $no -eq 1 ] || { not_ok "rescan N=$n: $no 'not tracked' lines (want 1)"; bad=$((bad + 1)); }
-		if dmesg | grep 'out of memory: not tracked' | tail -n1 | grep -q "$EDU"; then
-			[ ! -e $SAC/devices/$EDU ] || { not_ok "rescan N=$n: untracked EDU has a devices/ entry"; bad=$((bad + 1)); }
-			edu_ok || { not_ok "rescan N=$n: untracked EDU DMAs"; bad=$((bad + 1)); }
-		fi
-	fi
-	n=$((n + 1))
+	echo 1 > /sys/bus/pci/rescan
+	i=$((i + 1))
 done
-diag "rescan sweep: N=1..$((n - 1)), the module's entry failed in $hits"
-check "rescan sweep reached a run with no failure left (N < $MAXN)" [ $done -eq 1 ]
-check "the module's entry allocation was failed at least once ($hits)" [ $hits -ge 1 ]
-check_eq "rescan sweep: every run clean" 0 $bad
+check "EDU is tracked after 5 remove/rescan" [ -d $SAC/devices/$EDU ]
+check "EDU DMAs after 5 remove/rescan" edu_ok
 check "iommu_sac.ko unloads" unload_sac iommu_sac
-echo 1 > /sys/bus/pci/devices/$EDU/remove
-echo 1 > /sys/bus/pci/rescan
-check "the edu DMAs after a clean rescan" edu_ok
 
 # --- kmemleak: objects allocated with module code on the stack (symbol
 # "[iommu_sac]" while loaded, a bare module-area address after unload).
