@@ -64,10 +64,11 @@ if [ $graph = 1 ]; then
 	slow=$(echo "$times" | awk -v t=$MAX_US '$1 >= t { n++ } END { print n + 0 }')
 	diag "sac_bus_notify during the removals: $calls calls, $sum us in all, longest $max us, $slow of them $MAX_US us or more"
 	check "the notifier ran for the removals ($calls calls)" [ "$calls" -ge 32 ]
-	# A grace period per removal makes all 32 slow; TCG's round robin
-	# between the vCPUs can stretch a few calls, so allow up to 4.
+	# A grace period per removal makes all 32 slow (it did, on every
+	# kernel); TCG's round robin between the vCPUs, and PREEMPT_RT's
+	# slower paths, stretch some calls: allow a quarter of them.
 	check "no removal waits a grace period in the notifier ($slow of 32 removals took $MAX_US us or more)" \
-		[ "$slow" -le 4 ]
+		[ "$slow" -le 8 ]
 	echo nop > $T/current_tracer
 	echo > $T/set_ftrace_filter
 	echo 1 > $T/tracing_on
