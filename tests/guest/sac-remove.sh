@@ -41,6 +41,7 @@ if grep -q function_graph $T/available_tracers &&
 	echo 16384 > $T/buffer_size_kb
 	echo function_graph > $T/current_tracer
 	echo funcgraph-abstime > $T/trace_options 2>/dev/null
+	echo funcgraph-tail > $T/trace_options 2>/dev/null
 	echo > $T/trace
 fi
 total=0
@@ -59,7 +60,7 @@ done
 diag "32 removals took $((total * 10)) ms in all (wall time, 10 ms ticks)"
 if [ $graph = 1 ]; then
 	# "  0) ! 12345.67 us |  } /* sac_bus_notify */" closes each call
-	times=$(grep 'sac_bus_notify' $T/trace | sed -n 's/.* \([0-9][0-9.]*\) us .*/\1/p')
+	times=$(grep '} /\* sac_bus_notify \*/' $T/trace | sed -n 's/.* \([0-9][0-9.]*\) us .*/\1/p')
 	inner=$(grep -c '|  ' $T/trace)
 	sync=$(grep -c 'synchronize_rcu\|synchronize_srcu\|rcu_barrier' $T/trace)
 	calls=$(echo "$times" | grep -c .)
@@ -74,6 +75,7 @@ if [ $graph = 1 ]; then
 	check_eq "no grace-period wait inside the notifier (synchronize_rcu/srcu, rcu_barrier calls)" 0 "$sync"
 	[ "$sync" -eq 0 ] || grep -m 5 'synchronize_rcu\|synchronize_srcu\|rcu_barrier' $T/trace | sed 's/^/# /'
 	echo nop > $T/current_tracer
+	echo nofuncgraph-tail > $T/trace_options 2>/dev/null
 	echo > $T/set_graph_function
 	echo 1408 > $T/buffer_size_kb
 	echo 1 > $T/tracing_on
