@@ -60,10 +60,12 @@ done
 diag "32 removals took $((total * 10)) ms in all (wall time, 10 ms ticks)"
 if [ $graph = 1 ]; then
 	# "  0) ! 12345.67 us |  } /* sac_bus_notify */" closes each call
-	times=$(grep '} /\* sac_bus_notify \*/' $T/trace | sed -n 's/.* \([0-9][0-9.]*\) us .*/\1/p')
+	times=$(grep '} /\* sac_bus_notify[ */]' $T/trace | sed -n 's/.* \([0-9][0-9.]*\) us .*/\1/p')
 	inner=$(grep -c '|  ' $T/trace)
 	sync=$(grep -c 'synchronize_rcu\|synchronize_srcu\|rcu_barrier' $T/trace)
-	calls=$(echo "$times" | grep -c .)
+	# Calls by their opening lines ("sac_bus_notify() {", or a leaf
+	# "sac_bus_notify();"), whatever the closing lines say.
+	calls=$(grep -c 'sac_bus_notify[^/]*()' $T/trace)
 	max=$(echo "$times" | awk 'BEGIN { m = 0 } $1 > m { m = $1 } END { printf "%d", m }')
 	sum=$(echo "$times" | awk '{ s += $1 } END { printf "%d", s }')
 	diag "sac_bus_notify during the removals: $calls calls, $sum us in all, longest $max us"
