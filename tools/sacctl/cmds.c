@@ -2,7 +2,8 @@
 /*
  * sacctl: the commands that read and write the module's debugfs files:
  * status, list, show, set, default, rearm, reset, stats and watch (advise
- * is in advise.c and uses the device set read here).
+ * is in advise.c and uses the device set read here; timing, in timing.c,
+ * says when a latency histogram was not measured).
  *
  * Each command parses its arguments, checks the environment (root,
  * debugfs, module), reads everything it needs and only then prints, so an
@@ -23,17 +24,6 @@
 #include "sacctl.h"
 
 static const struct option no_longopts[] = { { NULL, 0, NULL, 0 } };
-
-/* What a control write's line says about the plane it went through. */
-static const char *via_note(void)
-{
-	static char note[96];
-
-	if (strcmp(ctl_via, "sysfs"))
-		return "";
-	snprintf(note, sizeof(note), " (through sysfs: %s)", ctl_why);
-	return note;
-}
 
 /*
  * Parse a command without options of its own; between min and max
@@ -140,6 +130,16 @@ static void json_kvs(const char *name, const struct sac_kvs *kvs)
 	for (i = 0; i < kvs->n; i++)
 		jsonw_auto_field(jw, kvs->kv[i].key, kvs->kv[i].val);
 	jsonw_end_object(jw);
+}
+
+/* JSON: "timing": "on"|"off", null from a module that times always. */
+static void json_timing(const char *timing)
+{
+	jsonw_name(jw, "timing");
+	if (timing)
+		jsonw_string(jw, timing);
+	else
+		jsonw_null(jw);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -249,6 +249,10 @@ int cmd_status(int argc, char **argv)
 	       kvs_u64(&st, "dac_allocs"));
 	printf("switches        %" PRIu64 "\n", kvs_u64(&st, "switches"));
 	printf("dma32 refusals  %" PRIu64 "\n", kvs_u64(&st, "dma32_refusals"));
+	if (timing_state(&st))
+		printf("latency timing  %s%s\n", timing_state(&st),
+		       strcmp(timing_state(&st), "off") ? "" :
+		       " (sacctl timing on)");
 	return SACCTL_OK;
 }
 
@@ -359,9 +363,29 @@ static void print_hist(const struct sac_dev *d, const char *indent)
 	}
 }
 
+/*
+ * show: the latency section. Timing off (the module's stats say so) and
+ * nothing counted: not measured, rather than an empty histogram; timing
+ * off with counts: they are from while it was on.
+ */
+static void print_latency(const struct sac_dev *d, const char *timing)
+{
+	if (lat_not_measured(d, timing)) {
+		printf("  allocation latency: not measured (timing off: sacctl timing on)\n");
+		return;
+	}
+	if (timing && !strcmp(timing, "off"))
+		printf("  allocation latency (counted while timing was on; off now):\n");
+	else
+		printf("  allocation latency:\n");
+	print_hist(d, "    ");
+}
+
 int cmd_show(int argc, char **argv)
 {
 	char name[SAC_NAME_MAX], drv[SAC_NAME_MAX], hits[32], age[32];
+	const char *timing;
+	struct sac_kvs g;
 	struct sac_dev *d;
 	int i, ret;
 
@@ -377,10 +401,13 @@ int cmd_show(int argc, char **argv)
 	if (!d)
 		return sacctl_err(SACCTL_EFAIL, "out of memory");
 	ret = sacfs_read_dev(name, d);
+	if (!ret)
+		ret = sacfs_read_kvs("stats", &g);
 	if (ret) {
 		free(d);
 		return ret;
 	}
+	timing = timing_state(&g);
 	iova32_read(name, &d->iova32);
 	sac_driver(name, drv, sizeof(drv));
 
@@ -391,6 +418,7 @@ int cmd_show(int argc, char **argv)
 		json_kvs("state", &d->state);
 		json_kvs("stats", &d->stats);
 		jsonw_float_field(jw, "hit32_rate", hit_rate(&d->stats));
+		json_timing(timing);
 		jsonw_name(jw, "latency");
 		jsonw_start_array(jw);
 		for (i = 0; i < d->nlat; i++) {
@@ -425,8 +453,7 @@ int cmd_show(int argc, char **argv)
 	for (i = 0; i < d->stats.n; i++)
 		printf("    %-20s %s\n", d->stats.kv[i].key, d->stats.kv[i].val);
 	iova32_print(&d->iova32, "  ");
-	printf("  allocation latency:\n");
-	print_hist(d, "    ");
+	print_latency(d, timing);
 	free(d);
 	return SACCTL_OK;
 }
@@ -476,7 +503,7 @@ int cmd_set(int argc, char **argv)
 	} else {
 		printf("%s: policy %s (was %s), effective %s%s\n", name, now,
 		       old, kvs_get(&st, "effective_policy") ?: "?",
-		       via_note());
+		       ctl_via_note());
 	}
 	return SACCTL_OK;
 }
@@ -508,7 +535,7 @@ int cmd_default(int argc, char **argv)
 		jsonw_string_field(jw, "via", ctl_via);
 		jsonw_end_object(jw);
 	} else {
-		printf("default policy %s (was %s)%s\n", now, old, via_note());
+		printf("default policy %s (was %s)%s\n", now, old, ctl_via_note());
 	}
 	return SACCTL_OK;
 }
@@ -539,7 +566,7 @@ int cmd_rearm(int argc, char **argv)
 		jsonw_end_object(jw);
 	} else {
 		printf("rearmed %s%s\n", !strcmp(name, "all") ? "all devices" :
-		       name, via_note());
+		       name, ctl_via_note());
 	}
 	return SACCTL_OK;
 }
@@ -562,7 +589,7 @@ int cmd_reset(int argc, char **argv)
 		jsonw_string_field(jw, "via", ctl_via);
 		jsonw_end_object(jw);
 	} else {
-		printf("counters and histograms reset%s\n", via_note());
+		printf("counters and histograms reset%s\n", ctl_via_note());
 	}
 	return SACCTL_OK;
 }
@@ -599,9 +626,10 @@ static const struct {
 static void stats_prom(const struct sac_kvs *g, const char *version,
 		       const struct dev_set *s)
 {
-	char drv[SAC_NAME_MAX], le[32];
+	char drv[SAC_NAME_MAX], le[32], next[32];
 	struct prom_label l[5];
 	const struct sac_dev *d;
+	double last;
 	uint64_t cum;
 	size_t c;
 	int i, b;
@@ -618,9 +646,15 @@ static void stats_prom(const struct sac_kvs *g, const char *version,
 	prom_sample(stdout, "iommu_sac_devices", NULL, 0,
 		    kvs_u64(g, "devices"));
 	prom_family(stdout, "iommu_sac_inflight", "gauge",
-		    "Tasks inside the allocation hook when read.");
+		    "Allocations inside the allocation hook when read.");
 	prom_sample(stdout, "iommu_sac_inflight", NULL, 0,
 		    kvs_u64(g, "inflight"));
+	if (timing_state(g)) {
+		prom_family(stdout, "iommu_sac_timing_enabled", "gauge",
+			    "1 while allocations are timed (the timing switch, or the sac_alloc trace event enabled): the latency histogram counts only then.");
+		prom_sample(stdout, "iommu_sac_timing_enabled", NULL, 0,
+			    !strcmp(timing_state(g), "on"));
+	}
 
 	prom_family(stdout, "iommu_sac_device_info", "gauge",
 		    "Per-device driver, policy (override or default), effective policy and state.");
@@ -671,14 +705,19 @@ static void stats_prom(const struct sac_kvs *g, const char *version,
 					    prom_counters[c].key));
 		}
 	}
-	/* The module keeps no latency sum: buckets and _count only. */
+	/*
+	 * The module keeps no latency sum: buckets and _count only. Counted
+	 * only while timing is on (iommu_sac_timing_enabled); all zero
+	 * otherwise, still a valid histogram.
+	 */
 	prom_family(stdout, "iommu_sac_allocation_latency_seconds", "histogram",
-		    "Time iommu_sac spent per allocation (log2 buckets; no _sum is kept).");
+		    "Time iommu_sac spent per allocation, while timing is on (log2 buckets; no _sum is kept).");
 	for (i = 0; i < s->n; i++) {
 		d = &s->devs[i];
 		l[0] = (struct prom_label){ "device", d->name };
 		l[1] = (struct prom_label){ "le", le };
 		cum = 0;
+		last = -1;
 		for (b = 0; b < d->nlat; b++) {
 			cum += d->lat[b].count;
 			if (d->lat[b].hi == UINT64_MAX)
@@ -686,6 +725,20 @@ static void stats_prom(const struct sac_kvs *g, const char *version,
 			/* Integer ns up to hi are all below hi + 1. */
 			snprintf(le, sizeof(le), "%.9g",
 				 (d->lat[b].hi + 1) / 1e9);
+			/*
+			 * Bounds converted from clock cycles may meet at
+			 * the low end: one bucket per le, the last one
+			 * (counting all before it), never a smaller le.
+			 */
+			if (b + 1 < d->nlat && d->lat[b + 1].hi != UINT64_MAX) {
+				snprintf(next, sizeof(next), "%.9g",
+					 (d->lat[b + 1].hi + 1) / 1e9);
+				if (!strcmp(le, next))
+					continue;
+			}
+			if (strtod(le, NULL) <= last)
+				continue;
+			last = strtod(le, NULL);
 			prom_sample(stdout,
 				    "iommu_sac_allocation_latency_seconds_bucket",
 				    l, 2, cum);
@@ -787,6 +840,7 @@ int cmd_stats(int argc, char **argv)
 	} else if (jw) {
 		jsonw_start_object(jw);
 		json_kvs("global", &g);
+		json_timing(timing_state(&g));
 		jsonw_name(jw, "devices");
 		jsonw_start_array(jw);
 		for (i = 0; i < s.n; i++)

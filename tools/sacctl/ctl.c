@@ -3,11 +3,13 @@
  * sacctl: the module's controls through whichever plane works.
  *
  * debugfs (<debugfs>/iommu_sac/default_policy, rearm, reset_stats,
- * devices/<dev>/policy) is the first choice. Kernel lockdown (Secure Boot)
+ * timing, devices/<dev>/policy) is the first choice. Kernel lockdown (Secure Boot)
  * makes debugfs refuse to open any writable file, so then the same change
  * goes through the module parameters in sysfs, which lockdown leaves open
  * (/sys/module/iommu_sac/parameters/default_policy, devices, rearm,
- * reset_stats; docs/interfaces.md). A device's policy has no file of its
+ * reset_stats, timing; docs/interfaces.md). Lockdown also refuses to open
+ * a writable debugfs file for reading, so a control's current value is
+ * read from the same plane it would be written through. A device's policy has no file of its
  * own there: the running rule set (devices) is read, the device's address
  * rule replaced, and the whole set written back in one write, which the
  * module applies atomically.
@@ -103,11 +105,26 @@ int ctl_write(const char *rel, const char *param, const char *val,
 	return param_write(param, val, what);
 }
 
+int ctl_read(const char *rel, const char *param, char *buf, size_t size)
+{
+	if (!use_sysfs(rel))
+		return sacfs_read_line(rel, buf, size);
+	return param_read(param, buf, size);
+}
+
 int ctl_read_default(char *buf, size_t size)
 {
-	if (!use_sysfs("default_policy"))
-		return sacfs_read_line("default_policy", buf, size);
-	return param_read("default_policy", buf, size);
+	return ctl_read("default_policy", "default_policy", buf, size);
+}
+
+const char *ctl_via_note(void)
+{
+	static char note[96];
+
+	if (strcmp(ctl_via, "sysfs"))
+		return "";
+	snprintf(note, sizeof(note), " (through sysfs: %s)", ctl_why);
+	return note;
 }
 
 int ctl_devices_with(const char *cur, const char *name, const char *policy,

@@ -4,9 +4,9 @@
  *
  * This file holds the operations table, the usage text of every command
  * (data, printed by --help, "sacctl help CMD" and on bad usage), the
- * global options and error reporting. Each command lives in cmds.c or
- * trace.c and returns an exit code from sacctl.h; it reports its own error
- * through sacctl_err() exactly once.
+ * global options and error reporting. Each command lives in cmds.c,
+ * advise.c, save.c, timing.c or trace.c and returns an exit code from
+ * sacctl.h; it reports its own error through sacctl_err() exactly once.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -57,6 +57,14 @@ static const struct sacctl_op sacctl_ops[] = {
 	  "put a device (or all) back to trying 32-bit IOVAs first",
 	  DEV_HELP },
 	{ "reset", cmd_reset, "", "zero every counter and histogram", NULL },
+	{ "timing", cmd_timing, "[on|off]",
+	  "show or switch the timing of allocations (latency histograms)",
+	  "  Without an argument: the switch and whether allocations are\n"
+	  "  timed now (also while the sac_alloc trace event is enabled).\n"
+	  "  on, off: set the switch (debugfs, or the module parameter in\n"
+	  "  sysfs under lockdown). Timing costs two clock reads per\n"
+	  "  allocation; it is off when the module loads (timing=1 at load\n"
+	  "  turns it on).\n" },
 	{ "save", cmd_save, "[--dry-run] [--file FILE]",
 	  "write the running policies to /etc/modprobe.d/iommu-sac.conf",
 	  "  -n, --dry-run     show the difference to the file in place; write nothing\n"

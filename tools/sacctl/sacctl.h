@@ -7,7 +7,9 @@
  * device names), cmds.c (the debugfs subcommands), iova32.c (the 32-bit IOVA
  * space view), advise.c (the advise command and its rules), kmsg.c (IOMMU
  * faults in the kernel log), json.c and prom.c (the two writers), trace.c
- * (ftrace recording and summary).
+ * (ftrace recording and summary), timing.c (the latency timing switch),
+ * ctl.c (control writes through debugfs or sysfs), save.c (save),
+ * outfile.c (atomic output files).
  *
  * Every command returns one of the SACCTL_E* exit codes; a failing command
  * reports its error once, through sacctl_err(), which writes to stderr or,
@@ -90,7 +92,11 @@ extern const char *ctl_why;	/* why sysfs */
 int ctl_write(const char *rel, const char *param, const char *val,
 	      const char *what);
 int ctl_set_policy(const char *name, const char *policy);
+/* A control's value, from debugfs or, where it is locked down, sysfs. */
+int ctl_read(const char *rel, const char *param, char *buf, size_t size);
 int ctl_read_default(char *buf, size_t size);
+/* " (through sysfs: why)" after the last write went through sysfs, else "". */
+const char *ctl_via_note(void);
 /* The rule set cur with name's address rule replaced by name=policy. */
 int ctl_devices_with(const char *cur, const char *name, const char *policy,
 		     const char *ids, char *out, size_t size);
@@ -251,15 +257,25 @@ int cmd_set(int argc, char **argv);
 int cmd_default(int argc, char **argv);
 int cmd_rearm(int argc, char **argv);
 int cmd_reset(int argc, char **argv);
-/* save.c */
-int cmd_save(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+/* save.c */
+int cmd_save(int argc, char **argv);
 
 /* advise.c */
 int cmd_advise(int argc, char **argv);
 
 /* trace.c */
 int cmd_trace(int argc, char **argv);
+
+/* timing.c */
+int cmd_timing(int argc, char **argv);
+/* The global stats' effective timing state, "on" or "off"; NULL when the
+ * module has no such line (it times every allocation). */
+const char *timing_state(const struct sac_kvs *g);
+/* The allocations a device's latency histogram counted. */
+uint64_t lat_total(const struct sac_dev *d);
+/* Timing off and nothing counted: the histogram says nothing. */
+bool lat_not_measured(const struct sac_dev *d, const char *timing);
 
 #endif /* SACCTL_H */

@@ -53,7 +53,9 @@ static const struct {
 	{ "debug/iommu_sac/version", "0.1.0\n" },
 	{ "debug/iommu_sac/default_policy", "auto\n" },
 	{ "debug/iommu_sac/stats",
-	  "allocs 10\nsac_tries 10\nsac_hits 9\nhook registered\ndevices 1\n" },
+	  "allocs 10\nsac_tries 10\nsac_hits 9\nhook registered\ndevices 1\n"
+	  "timing off\n" },
+	{ "debug/iommu_sac/timing", "0\n" },
 	{ "debug/iommu_sac/devices/0000:00:04.0/policy", "default\n" },
 	{ "debug/iommu_sac/devices/0000:00:04.0/state",
 	  "state sac\npolicy default\neffective_policy auto\nswitches 0\n" },
@@ -65,6 +67,7 @@ static const struct {
 	{ "sys/bus/pci/devices/0000:00:04.0/device", "0x11e8\n" },
 	{ "sys/module/iommu_sac/parameters/", NULL },
 	{ "sys/module/iommu_sac/parameters/devices", "\n" },
+	{ "sys/module/iommu_sac/parameters/timing", "0\n" },
 	{ "sys/class/net/", NULL },
 };
 

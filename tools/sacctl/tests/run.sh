@@ -88,8 +88,10 @@ default_policy auto
 layout verified
 native_bit no
 forcedac 0
+timing on
 EOF2
 } > "$D/stats"
+echo 1 > "$D/timing"
 mkdev() { # NAME POLICY STATE ALLOCS TRIES HITS DAC SWITCHES BITS
 	dd=$D/devices/$1
 	mkdir -p "$dd"
@@ -235,7 +237,7 @@ rc "trace -d -1" 2 "$SACCTL" trace -d -1
 rc "trace -i with -d" 2 "$SACCTL" trace -i x -d 1
 rc "stats --json --prometheus" 2 "$SACCTL" -j stats --prometheus
 rc "trace -b missing value" 2 "$SACCTL" trace -b
-for c in status list show set default rearm reset stats watch trace advise; do
+for c in status list show set default rearm reset timing stats watch trace advise; do
 	"$SACCTL" "$c" --help > "$T/out" 2>&1
 	r=$?
 	check "$c --help (exit 0, usage of $c)" \
@@ -251,6 +253,9 @@ if command -v bash >/dev/null; then
 	check_eq "bash completion: advise --a -> --apply" --apply "$(comp sacctl advise --a)"
 	check_eq "bash completion: stats --ou -> --output" --output "$(comp sacctl stats --ou)"
 	check_eq "bash completion: save --d -> --dry-run" --dry-run "$(comp sacctl save --d)"
+	check_eq "bash completion: tim -> timing" timing "$(comp sacctl tim)"
+	check_eq "bash completion: timing '' -> on off" "on off" "$(comp sacctl timing '')"
+	check_eq "bash completion: timing on '' -> nothing" "" "$(comp sacctl timing on '')"
 	# DEVs come from the live system: the host's loopback interface.
 	check_eq "bash completion: advise completes DEVs (interfaces)" lo \
 		"$(comp sacctl advise lo | tr ' ' '\n' | grep -x lo)"
@@ -284,6 +289,7 @@ fi
 
 rc "status" 0 "$SACCTL" status
 check "status shows the default policy" grep -q '^default policy  *auto' "$T/out"
+check "status shows latency timing on" grep -qx 'latency timing  on' "$T/out"
 rc "status --json" 0 "$SACCTL" status --json
 check_eq "status --json: stats.allocs" 1500 "$(jq .stats.allocs "$T/out")"
 check_eq "status --json: stats.hook" registered "$(jq -r .stats.hook "$T/out")"
@@ -735,6 +741,128 @@ check "sysfs: the error says so" grep -q "parameters/rearm" "$T/err"
 rc "debugfs plane: -j default auto" 0 env SACCTL_CONTROL=debugfs "$SACCTL" -j default auto
 check_eq "debugfs plane: JSON says via debugfs" debugfs "$(jq -r .via "$T/out")"
 echo auto > "$D/default_policy"
+
+# ---- latency timing ----------------------------------------------------------
+# The switch (debugfs timing, the parameter timing: "0" or "1") and the
+# effective state (the global stats' "timing on|off": the switch or the
+# sac_alloc trace event). The fake files do not follow each other: each
+# check sets what it needs.
+# tstate SWITCH EFFECTIVE: the fake module's switch and stats line.
+tstate() {
+	echo "$1" > "$D/timing"
+	sed -i "s/^timing .*/timing $2/" "$D/stats"
+}
+echo 0 > "$P/timing"
+tstate 0 off
+rc "timing" 0 "$SACCTL" timing
+check_eq "timing: off by default, the switch off, the trace event not enabled" \
+	"timing: off (switch off; the sac_alloc trace event is not enabled)" "$(cat "$T/out")"
+rc "timing -j" 0 "$SACCTL" timing -j
+check_eq "timing -j: timing, switch, sac_alloc_event" '{"timing":"off","switch":"off","sac_alloc_event":false}' "$(jq -c . "$T/out")"
+tstate 0 on
+rc "timing (switch off, trace event on)" 0 "$SACCTL" timing
+check_eq "timing: on while the trace event is enabled" \
+	"timing: on (switch off; on while the sac_alloc trace event is enabled)" "$(cat "$T/out")"
+check_eq "timing -j: sac_alloc_event true" true "$("$SACCTL" -j timing | jq .sac_alloc_event)"
+tstate 1 on
+rc "timing (switch on)" 0 "$SACCTL" timing
+check_eq "timing: on by the switch" "timing: on (switch on)" "$(cat "$T/out")"
+check_eq "timing -j: with the switch on the event cannot be told" null "$("$SACCTL" -j timing | jq .sac_alloc_event)"
+tstate 0 off
+rc "timing on" 0 "$SACCTL" timing on
+check_eq "timing on: 1 written to debugfs timing" 1 "$(cat "$D/timing")"
+check_eq "timing on: the parameter untouched" 0 "$(cat "$P/timing")"
+check_eq "timing on: the line (the fake's stats stay off)" "timing: off (switch on, was off)" "$(cat "$T/out")"
+sed -i "s/^timing .*/timing on/" "$D/stats"
+rc "timing off" 0 "$SACCTL" -j timing off
+check_eq "timing off: 0 written to debugfs timing" 0 "$(cat "$D/timing")"
+check_eq "timing off -j: timing, switch, previous, via" \
+	'{"timing":"on","switch":"off","previous":"on","sac_alloc_event":true,"via":"debugfs"}' "$(jq -c . "$T/out")"
+for bad in maybe 1 0 ON ""; do
+	rc "timing '$bad' (a usage error)" 2 "$SACCTL" timing "$bad"
+	check_eq "timing '$bad': nothing written" 0 "$(cat "$D/timing")"
+done
+rc "timing on off (a usage error)" 2 "$SACCTL" timing on off
+check_eq "timing on off: nothing written" 0 "$(cat "$D/timing")"
+rc "timing maybe: the message" 2 "$SACCTL" timing maybe
+check_eq "timing maybe: says what it expects" "sacctl: timing: expected on or off, not 'maybe'" "$(cat "$T/err")"
+rc "-j timing maybe" 2 "$SACCTL" -j timing maybe
+check_eq "-j timing maybe: a JSON error" 2 "$(jq .exit_code "$T/out")"
+rc "timing --frob" 2 "$SACCTL" timing --frob
+rc "SACCTL_CONTROL=sysfs timing on" 0 env SACCTL_CONTROL=sysfs "$SACCTL" timing on
+check_eq "sysfs: timing parameter written" 1 "$(cat "$P/timing")"
+check_eq "sysfs: debugfs timing untouched" 0 "$(cat "$D/timing")"
+check "sysfs: the line says which plane" grep -qx "timing: on (switch on, was off) (through sysfs: SACCTL_CONTROL=sysfs)" "$T/out"
+echo 0 > "$P/timing"
+rc "SACCTL_CONTROL=sysfs -j timing off" 0 env SACCTL_CONTROL=sysfs "$SACCTL" -j timing off
+check_eq "sysfs -j: the switch read from the parameter, via sysfs" "off off sysfs" "$(jq -r '"\(.previous) \(.switch) \(.via)"' "$T/out")"
+rm "$P/timing"
+rc "sysfs: a module without the timing parameter" 5 env SACCTL_CONTROL=sysfs "$SACCTL" timing on
+echo 2 > "$D/timing"
+rc "timing: a switch that reads neither 0 nor 1" 1 "$SACCTL" timing
+check "timing: the odd value is named" grep -q "reads '2', not 0 or 1" "$T/err"
+rm "$D/timing"
+rc "timing: no control file" 1 "$SACCTL" timing off
+
+# show, stats: "not measured" only with timing off and nothing counted
+tstate 0 off
+rc "show 00:06.0 (timing off, empty histogram)" 0 "$SACCTL" show 00:06.0
+check_eq "show: not measured instead of an empty histogram" \
+	"  allocation latency: not measured (timing off: sacctl timing on)" "$(sed -n '/allocation latency/,$p' "$T/out")"
+rc "show 00:04.0 (timing off, counts from before)" 0 "$SACCTL" show 00:04.0
+check "show: counts from while timing was on" grep -qx '  allocation latency (counted while timing was on; off now):' "$T/out"
+check "show: and the histogram" grep -Eq '512 \.\. +1023 ns +1000 #' "$T/out"
+rc "show -j 00:06.0 (timing off)" 0 "$SACCTL" show -j 00:06.0
+check_eq "show JSON: timing off, the 32 buckets still there" "off 32" "$(jq -r '"\(.timing) \(.latency | length)"' "$T/out")"
+rc "status (timing off)" 0 "$SACCTL" status
+check "status: latency timing off, and how to switch it on" grep -qx 'latency timing  off (sacctl timing on)' "$T/out"
+rc "stats -j (timing off)" 0 "$SACCTL" stats -j
+check_eq "stats JSON: timing, top level and global" "off off" "$(jq -r '"\(.timing) \(.global.timing)"' "$T/out")"
+rc "stats --prometheus (timing off)" 0 "$SACCTL" stats --prometheus
+cp "$T/out" "$T/prom-off"
+check "stats --prometheus (timing off) passes $(command -v promtool >/dev/null && echo 'promtool check metrics' || echo 'the line grammar')" prom_check "$T/prom-off"
+check "prometheus: iommu_sac_timing_enabled 0" grep -qx 'iommu_sac_timing_enabled 0' "$T/prom-off"
+check "prometheus: iommu_sac_timing_enabled is a gauge" grep -qx '# TYPE iommu_sac_timing_enabled gauge' "$T/prom-off"
+check "prometheus: an unmeasured histogram is all zero, +Inf and _count 0" \
+	sh -c "grep -qx 'iommu_sac_allocation_latency_seconds_bucket{device=\"0000:00:06.0\",le=\"+Inf\"} 0' '$T/prom-off' &&
+	       grep -qx 'iommu_sac_allocation_latency_seconds_count{device=\"0000:00:06.0\"} 0' '$T/prom-off'"
+tstate 1 on
+rc "show 00:06.0 (timing on, empty histogram)" 0 "$SACCTL" show 00:06.0
+check_eq "show: timing on, nothing counted yet" "  allocation latency:
+    (no allocations)" "$(sed -n '/allocation latency/,$p' "$T/out")"
+rc "stats --prometheus (timing on)" 0 "$SACCTL" stats --prometheus
+check "prometheus: iommu_sac_timing_enabled 1" grep -qx 'iommu_sac_timing_enabled 1' "$T/out"
+# Bounds converted from TSC cycles (the module's sac_lat_bounds(), 0.4 ns
+# a cycle): each bucket its own le, increasing.
+cp "$D/devices/0000:00:07.0/latency" "$T/lat07"
+awk 'BEGIN { l = 0; for (b = 0; b < 32; b++) {
+	n = int(2 ^ (b + 1) * 0.4); if (n < l + 1) n = l + 1
+	print l, (b == 31 ? "18446744073709551615" : n - 1), b; l = n } }' > "$D/devices/0000:00:07.0/latency"
+rc "stats --prometheus (converted bounds)" 0 "$SACCTL" stats --prometheus 00:07.0
+check "prometheus: converted bounds pass $(command -v promtool >/dev/null && echo 'promtool check metrics' || echo 'the line grammar')" prom_check "$T/out"
+check_eq "prometheus: converted bounds, 31 finite buckets and +Inf with every count" "32 496" \
+	"$(grep -c '^iommu_sac_allocation_latency_seconds_bucket' "$T/out") $(sed -n 's/^iommu_sac_allocation_latency_seconds_count{.*} //p' "$T/out")"
+check "prometheus: the first bucket's le is its hi + 1 ns" grep -q 'le="1e-09"} 0$' "$T/out"
+# A module that broke its promise (two buckets with one bound): one le each.
+printf '0 0 1\n0 0 2\n1 3 4\n4 18446744073709551615 8\n' > "$D/devices/0000:00:07.0/latency"
+rc "stats --prometheus (a repeated bound)" 0 "$SACCTL" stats --prometheus 00:07.0
+check "prometheus: a repeated bound still passes $(command -v promtool >/dev/null && echo 'promtool check metrics' || echo 'the line grammar')" prom_check "$T/out"
+check_eq "prometheus: a repeated bound is one bucket with both counts" \
+	'le="1e-09"} 3 le="4e-09"} 7 le="+Inf"} 15' \
+	"$(grep '^iommu_sac_allocation_latency_seconds_bucket' "$T/out" | sed 's/.*,//' | tr '\n' ' ' | sed 's/ $//')"
+cp "$T/lat07" "$D/devices/0000:00:07.0/latency"
+# A module without timing: histograms as they are, no gauge, JSON null.
+sed -i '/^timing /d' "$D/stats"
+rc "show 00:06.0 (a module that always times)" 0 "$SACCTL" show 00:06.0
+check_eq "show: no timing line, no 'not measured'" "  allocation latency:
+    (no allocations)" "$(sed -n '/allocation latency/,$p' "$T/out")"
+check_eq "show -j: timing null" null "$("$SACCTL" -j show 00:06.0 | jq .timing)"
+rc "timing (a module without it)" 1 "$SACCTL" timing
+check "timing: says the module has no switch" grep -q "has no timing switch" "$T/err"
+rc "stats --prometheus (a module without timing)" 0 "$SACCTL" stats --prometheus
+check "prometheus: no timing gauge" sh -c "! grep -q iommu_sac_timing_enabled '$T/out'"
+echo "timing on" >> "$D/stats"
+echo 1 > "$D/timing"
 
 # ---- fuzz targets, briefly (make fuzz runs them for longer) ---------------
 # Each target from its seed corpus (tests/corpus/) and what earlier runs
