@@ -76,6 +76,18 @@ static int check_policy(const char *p, bool allow_default)
 			  p, allow_default ? "default, " : "");
 }
 
+/*
+ * The global stats' inflight: allocations the hook redirected that have
+ * not returned. Only a plain N is a count (a module that does not keep it
+ * may print -1).
+ */
+static bool inflight_known(const struct sac_kvs *g)
+{
+	const char *v = kvs_get(g, "inflight");
+
+	return v && *v && strspn(v, "0123456789") == strlen(v);
+}
+
 /* 32-bit hits per 32-bit attempt, NAN without attempts. */
 static double hit_rate(const struct sac_kvs *stats)
 {
@@ -237,7 +249,8 @@ int cmd_status(int argc, char **argv)
 	printf("hook            %s (layout %s, native bit %s, forcedac %s, %s in flight)\n",
 	       kvs_get(&st, "hook") ?: "?", kvs_get(&st, "layout") ?: "?",
 	       kvs_get(&st, "native_bit") ?: "?",
-	       kvs_get(&st, "forcedac") ?: "?", kvs_get(&st, "inflight") ?: "?");
+	       kvs_get(&st, "forcedac") ?: "?",
+	       inflight_known(&st) ? kvs_get(&st, "inflight") : "?");
 	printf("default policy  %s\n", kvs_get(&st, "default_policy") ?: "?");
 	printf("devices         %s\n", kvs_get(&st, "devices") ?: "?");
 	printf("allocations     %" PRIu64 " (failed %" PRIu64 ", left to the kernel %" PRIu64 ")\n",
@@ -645,10 +658,12 @@ static void stats_prom(const struct sac_kvs *g, const char *version,
 		    "Devices in iommu_sac's device table.");
 	prom_sample(stdout, "iommu_sac_devices", NULL, 0,
 		    kvs_u64(g, "devices"));
-	prom_family(stdout, "iommu_sac_inflight", "gauge",
-		    "Allocations inside the allocation hook when read.");
-	prom_sample(stdout, "iommu_sac_inflight", NULL, 0,
-		    kvs_u64(g, "inflight"));
+	if (inflight_known(g)) {
+		prom_family(stdout, "iommu_sac_inflight", "gauge",
+			    "Allocations inside the allocation hook when read.");
+		prom_sample(stdout, "iommu_sac_inflight", NULL, 0,
+			    kvs_u64(g, "inflight"));
+	}
 	if (timing_state(g)) {
 		prom_family(stdout, "iommu_sac_timing_enabled", "gauge",
 			    "1 while allocations are timed (the timing switch, or the sac_alloc trace event enabled): the latency histogram counts only then.");

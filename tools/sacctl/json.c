@@ -260,19 +260,30 @@ void jsonw_bool_field(json_writer_t *self, const char *name, bool v)
 
 void jsonw_auto_field(json_writer_t *self, const char *name, const char *v)
 {
-	const char *p = v;
+	const char *digits = v[0] == '-' ? v + 1 : v, *p = digits;
 	char *end;
 	uint64_t n;
+	int64_t i;
 
 	while (*p && isdigit((unsigned char)*p))
 		p++;
 	/* All digits, no leading zero, fits in 64 bits: a number. */
-	if (*v && !*p && (v[0] != '0' || !v[1]) && strlen(v) <= 20) {
+	if (*digits && !*p && (digits[0] != '0' || !digits[1]) &&
+	    strlen(digits) <= 20) {
 		errno = 0;
-		n = strtoull(v, &end, 10);
-		if (!*end && errno != ERANGE) {
-			jsonw_uint_field(self, name, n);
-			return;
+		if (digits == v) {
+			n = strtoull(v, &end, 10);
+			if (!*end && errno != ERANGE) {
+				jsonw_uint_field(self, name, n);
+				return;
+			}
+		} else if (strcmp(digits, "0")) {
+			/* "-N" (a signed value such as inflight), not "-0". */
+			i = strtoll(v, &end, 10);
+			if (!*end && errno != ERANGE) {
+				jsonw_int_field(self, name, i);
+				return;
+			}
 		}
 	}
 	jsonw_string_field(self, name, v);

@@ -38,7 +38,10 @@ void jsonw_int_field(json_writer_t *self, const char *name, int64_t v);
 void jsonw_float_field(json_writer_t *self, const char *name, double v);
 void jsonw_bool_field(json_writer_t *self, const char *name, bool v);
 
-/* A string that is all decimal digits as a number, anything else quoted. */
+/*
+ * A string that is all decimal digits, or "-" and digits, as a number (no
+ * leading zeros, within 64 bits); anything else quoted.
+ */
 void jsonw_auto_field(json_writer_t *self, const char *name, const char *v);
 
 #endif /* SACCTL_JSON_H */

@@ -205,6 +205,9 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 sys.exit(d["quotes \"and\" \\"] != "tab\there\nnl\r\x01\x1f\x7f" or d["high bytes"] != "\u00e9\ufffd")' "$T/j1"
 check_eq "JSON: u64 max stays exact" 18446744073709551615 "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["u64max"])' "$T/j1")"
+check_eq "JSON: auto fields, numbers where decimal within 64 bits (signed too), else strings" \
+	"1000 18446744073709551615 \"99999999999999999999999\" \"007\" \"registered\" -1 -9223372036854775808 \"-9223372036854775809\" \"-0\" \"-\"" \
+	"$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(" ".join(json.dumps(d["auto_" + k]) for k in "num big huge zero_lead str neg neg_min neg_over neg_zero dash".split()))' "$T/j1")"
 
 # Prometheus text format: promtool when Debian's prometheus is installed,
 # else a strict line grammar.
@@ -861,6 +864,14 @@ rc "timing (a module without it)" 1 "$SACCTL" timing
 check "timing: says the module has no switch" grep -q "has no timing switch" "$T/err"
 rc "stats --prometheus (a module without timing)" 0 "$SACCTL" stats --prometheus
 check "prometheus: no timing gauge" sh -c "! grep -q iommu_sac_timing_enabled '$T/out'"
+# An in-flight count the module does not keep (-1): no gauge, "?" in status.
+sed -i 's/^inflight .*/inflight -1/' "$D/stats"
+rc "stats --prometheus (inflight -1)" 0 "$SACCTL" stats --prometheus
+check "prometheus: no inflight gauge from -1" sh -c "! grep -q '^iommu_sac_inflight' '$T/out'"
+rc "status (inflight -1)" 0 "$SACCTL" status
+check "status: '? in flight' from -1" grep -q ', ? in flight)$' "$T/out"
+check_eq "status -j: inflight -1 is a number" -1 "$("$SACCTL" -j status | jq .stats.inflight)"
+sed -i 's/^inflight .*/inflight 0/' "$D/stats"
 echo "timing on" >> "$D/stats"
 echo 1 > "$D/timing"
 

@@ -209,6 +209,11 @@ static int json_sample(bool pretty)
 	jsonw_auto_field(w, "auto_huge", "99999999999999999999999");
 	jsonw_auto_field(w, "auto_zero_lead", "007");
 	jsonw_auto_field(w, "auto_str", "registered");
+	jsonw_auto_field(w, "auto_neg", "-1");
+	jsonw_auto_field(w, "auto_neg_min", "-9223372036854775808");
+	jsonw_auto_field(w, "auto_neg_over", "-9223372036854775809");
+	jsonw_auto_field(w, "auto_neg_zero", "-0");
+	jsonw_auto_field(w, "auto_dash", "-");
 	jsonw_name(w, "empty_array");
 	jsonw_start_array(w);
 	jsonw_end_array(w);
