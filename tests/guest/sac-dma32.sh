@@ -2,12 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # Policy dma32 on an exhausted full edu: mappings fail cleanly (the driver
 # sees a mapping error), never an IOVA above 4 GiB, the refusals counted;
-# once some are freed, round trips are byte-exact again below 4 GiB. And
-# why dma32 exists: the edu that drops high address bits corrupts its data
-# under dac (IOVA above 4 GiB: the IOMMU faults, the driver sees a mismatch
-# or a timeout) and works under dma32.
-# allow: iommu-fault 0000:00:05.0
-# lanes: core
+# once some are freed, round trips are byte-exact again below 4 GiB. Why
+# dma32 exists (the edu that drops high address bits, whose DMA the IOMMU
+# faults under dac) is sac-dma32-fault: it needs the IOMMU's fault log,
+# which QEMU's AMD-Vi never writes (docs/kernels-notes.md), so this part
+# runs on the amd lanes too and that one does not.
+# lanes: core amd
 # timeout: 300
 . ./lib.sh
 
@@ -82,34 +82,6 @@ check_eq "after freeing some: maploop 100 failures" failures=0 "$3"
 check_eq "after freeing some: maploop above 4 GiB" above4g=0 "$4"
 echo all > $E/release
 sleep 1
-
-# The edu that drops address bits above 32.
-E32=/sys/kernel/debug/sac_edu/$EDU32
-echo dac > $SAC/devices/$EDU32/policy
-drain_iova_caches $E32
-f0=$(iommu_faults $EDU32)
-roundtrip $E32 256
-echo all > $E32/release
-check "EDU32 under dac: both IOVAs above 4 GiB ($rt_to, $rt_from)" \
-	[ $(( rt_to >> 32 )) -ne 0 -a $(( rt_from >> 32 )) -ne 0 ]
-case $rt_res in
-mismatch|timeout) ok "EDU32 under dac: data does not arrive ($rt_res)" ;;
-*) not_ok "EDU32 under dac: data does not arrive (expected mismatch or timeout, saw $rt_res)" ;;
-esac
-f1=$(wait_iommu_fault $EDU32 "$f0")
-check "EDU32 under dac: the IOMMU faults its DMA (dmesg: $((f1 - f0)) new fault reports naming $EDU32)" \
-	[ "$f1" -gt "$f0" ]
-sleep 1
-f1=$(iommu_faults $EDU32)
-echo dma32 > $SAC/devices/$EDU32/policy
-for size in 1 4095; do
-	roundtrip $E32 $size
-	check_eq "EDU32 under dma32: roundtrip of $size bytes" ok "$rt_res"
-	check "EDU32 under dma32: IOVAs below 4 GiB ($rt_to, $rt_from)" \
-		eval 'is_below_4g "$rt_to" && is_below_4g "$rt_from"'
-done
-sleep 1
-check_eq "EDU32 under dma32: no new IOMMU fault reports naming it" "$f1" "$(iommu_faults $EDU32)"
 
 check "iommu_sac.ko unloads" unload_sac iommu_sac
 check "sac_edu.ko unloads" unload_sac sac_edu

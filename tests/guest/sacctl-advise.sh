@@ -5,11 +5,13 @@
 # mappings and keeps filling: every further mapping misses below 4 GiB and
 # lands above it. advise must then say dac for EDU (rule pressure) and
 # nothing for the idle EDU32, change nothing without --apply, write EDU's
-# policy with --apply, and say nothing more for EDU afterwards. Then the
-# fault rule: EDU32 (its hardware drops address bits above 32) under policy
-# dac gets IOVAs above 4 GiB, its DMA faults in the IOMMU, and advise says
-# dma32 for it, counting the new faults; applied, its round trips work.
-# allow: iommu-fault 0000:00:05.0
+# policy with --apply, and say nothing more for EDU afterwards. The fault
+# rule (EDU32, whose hardware drops address bits above 32, faulting under
+# dac) is sacctl-advise-fault: it needs the IOMMU's fault log, which QEMU's
+# AMD-Vi never writes (docs/kernels-notes.md). On the amd lanes the edu
+# maps above 4 GiB with a 48-bit DMA mask, the one QEMU's AMD-Vi emulation
+# keeps apart from other devices.
+# lanes: amd
 # timeout: 420
 . ./lib.sh
 
@@ -46,6 +48,11 @@ check "EDU has an iova32 view" [ -r "$SAC/devices/$EDU/iova32" ]
 echo all > $SAC/rearm
 echo all > $E/release
 echo all > $E32/release
+# The DMA mask of an edu above 4 GiB: 64 bits, or 48 behind AMD-Vi.
+wide=64
+[ -e /sys/class/iommu/dmar0 ] || wide=48
+echo $wide > $E/dma_bits
+diag "the edus map above 4 GiB with $wide-bit DMA masks"
 sleep 1
 
 # printk's clock against CLOCK_BOOTTIME (/proc/uptime), which the fault
@@ -152,51 +159,7 @@ sacctl set "$EDU" default > /dev/null
 sacctl rearm "$EDU" > /dev/null
 check_eq "cleanup: EDU policy default" default "$(cat $SAC/devices/$EDU/policy)"
 
-# ---- fault: EDU32 drops address bits above 32; under dac its DMA faults ----
-echo 64 > $E32/dma_bits
-rc 0 sacctl set "$EDU32" dac
-# The IOVA caches hold 32-bit IOVAs from earlier mappings: take them out.
-drain_iova_caches $E32
-rc 0 sacctl -j advise "$EDU32"
-n0=$(faults "$EDU32")
-diag "EDU32 faults logged so far (this boot): $n0"
-k0=$(iommu_faults $EDU32)
-echo 64 > $E32/roundtrip
-set -- $(cat $E32/roundtrip)
-res=${1#result=}
-to=${3#iova_to=}
-echo all > $E32/release
-check "EDU32 under dac: IOVA above 4 GiB ($to)" [ $(( to >> 32 )) -ne 0 ]
-case $res in
-mismatch|timeout) ok "EDU32 under dac: the data does not arrive ($res)" ;;
-*) not_ok "EDU32 under dac: the data does not arrive (expected mismatch or timeout, saw $res)" ;;
-esac
-short=${EDU32#0000:}
-k1=$(wait_iommu_fault $EDU32 "$k0")
-check "EDU32 under dac: the IOMMU faults its DMA (dmesg: $((k1 - k0)) new fault reports naming $EDU32)" \
-	[ "$k1" -gt "$k0" ]
-diag "$(dmesg | grep -E "Request device \[(0000:)?$short\]" | tail -n1)"
-rc 0 sacctl -j advise "$EDU32"
-n1=$(faults "$EDU32")
-check "advise --json: EDU32's roundtrip added faults ($n0 -> $n1)" [ "${n1:-0}" -gt "${n0:-0}" ]
-rc 0 sacctl advise "$EDU32"
-show_diag
-check_eq "advise: EDU32's advice" dma32 "$(field "$EDU32" 3)"
-reason "$EDU32" > /tmp/advise.line
-check "advise: EDU32's reason names the faults ($(cat /tmp/advise.line))" \
-	grep -q "^$n1 IOMMU faults\? logged while under policy dac" /tmp/advise.line
-rc 0 sacctl advise --apply "$EDU32"
-check_eq "advise --apply EDU32: the applied line" "applied $EDU32 dma32" "$(grep '^applied' /tmp/advise.out)"
-check_eq "advise --apply EDU32: policy file" dma32 "$(cat $SAC/devices/$EDU32/policy)"
-echo 64 > $E32/roundtrip
-set -- $(cat $E32/roundtrip)
-check_eq "EDU32 under dma32: roundtrip" result=ok "$1"
-rc 0 sacctl advise "$EDU32"
-check_eq "advise after dma32: nothing more for EDU32" - "$(field "$EDU32" 3)"
-diag "EDU32: $(reason "$EDU32")"
-
-sacctl set "$EDU32" default > /dev/null
-sacctl rearm all > /dev/null
+echo 64 > $E/dma_bits
 check "iommu_sac.ko unloads" unload_sac iommu_sac
 check "sac_edu.ko unloads" unload_sac sac_edu
 rm -f /tmp/advise.out /tmp/advise.err /tmp/advise.line
