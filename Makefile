@@ -9,7 +9,7 @@ TESTS ?=
 
 KERNEL ?= 6.1
 
-.PHONY: all modules clean check check-debug deps run bench
+.PHONY: all modules clean check check-debug check-arm64 deps run bench
 
 all: modules
 
@@ -36,6 +36,13 @@ check: deps
 # other lanes (docs/kernels-notes.md has the numbers).
 check-debug: deps
 	@python3 tests/vm/run.py --kernels "$(or $(KERNELS),6.1-debug)" --tests "$(TESTS)"
+
+# The arm64 lanes (tests/vm/kernels.conf: 6.1-arm64 6.12-arm64 7.2-arm64):
+# Debian's arm64 kernels, modules cross-built, booted under
+# qemu-system-aarch64 behind an emulated SMMUv3 (tests/vm/provision-arm64.sh,
+# docs/kernels-notes.md). Apart from "make check": see the notes for times.
+check-arm64: deps
+	@python3 tests/vm/run.py --kernels "$(or $(KERNELS),6.1-arm64 6.12-arm64 7.2-arm64)" --tests "$(TESTS)"
 
 # The main job: boot KERNEL (default 6.1) under QEMU with an emulated Intel
 # IOMMU and real devices, load the module, drive DMA, show policy and stats.

@@ -16,7 +16,8 @@
  * (s390's IOMMU driver sets it at its init; not a Debian amd64 concern).
  *
  * ftrace_enabled: only read when registering the hook failed with EBUSY, to
- * tell "kernel.ftrace_enabled is 0" from "another IPMODIFY user".
+ * tell "kernel.ftrace_enabled is 0" from "another IPMODIFY user" (where
+ * the symbol cannot be resolved, from /proc/sys/kernel/ftrace_enabled).
  *
  * How: the address comes from a kprobe registration on the symbol, which
  * resolves the name (kprobe_lookup_name(), kallsyms) and stores the address
@@ -34,8 +35,12 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/fs.h>
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
+#include <linux/kstrtox.h>
+#include <linux/minmax.h>
+#include <linux/of.h>
 #include <linux/string.h>
 
 #include "compat.h"
@@ -88,15 +93,72 @@ int sac_ftrace_enabled(void)
 
 	return addr ? !!READ_ONCE(*(int *)addr) : -1;
 }
+#elif IS_ENABLED(CONFIG_OF)
+/*
+ * Without KALLSYMS_ALL (Debian's arm64 6.1) kallsyms holds no data symbols.
+ * There the boot command line comes from the device tree's /chosen
+ * "bootargs" (the arm64 EFI stub writes it on ACPI machines too), read as
+ * the kernel's own early_param("iommu.forcedac", iommu_dma_forcedac_setup)
+ * does, drivers/iommu/dma-iommu.c (6.1):
+ *	int ret = kstrtobool(str, &iommu_dma_forcedac);
+ * every occurrence in order, a value kstrtobool() refuses leaving the bool
+ * as it was, parameters after "--" belonging to init. What bootconfig
+ * adds is not seen: that kernel's own message, "Forcing DAC for PCI
+ * devices", then disagrees with ours.
+ */
+static int sac_forcedac_read(void)
+{
+	static const char key[] = "iommu.forcedac";
+	const char *args, *p, *end;
+	char val[8];
+	bool on = false, b;
+	size_t n;
+
+	if (!of_chosen || of_property_read_string(of_chosen, "bootargs", &args))
+		return -1;
+	for (p = skip_spaces(args); *p; p = skip_spaces(end)) {
+		end = p + strcspn(p, " \t\n");
+		if (end - p == 2 && !strncmp(p, "--", 2))
+			break;
+		if (strncmp(p, key, sizeof(key) - 1) || p[sizeof(key) - 1] != '=')
+			continue;
+		p += sizeof(key);
+		n = min_t(size_t, end - p, sizeof(val) - 1);
+		memcpy(val, p, n);
+		val[n] = '\0';
+		if (!kstrtobool(val, &b))
+			on = b;
+	}
+	return on;
+}
 #else
 static int sac_forcedac_read(void)
 {
 	return -1;
 }
+#endif
 
+#if !SAC_CAN_RESOLVE
+/*
+ * Without a data symbol to read, kernel.ftrace_enabled from its sysctl
+ * file. Only on the failure path of sac_hook_init() (process context, the
+ * modprobe's): registering failed with EBUSY, and this tells why.
+ */
 int sac_ftrace_enabled(void)
 {
-	return -1;
+	struct file *f;
+	char buf[4] = "";
+	loff_t pos = 0;
+	ssize_t n;
+
+	f = filp_open("/proc/sys/kernel/ftrace_enabled", O_RDONLY, 0);
+	if (IS_ERR(f))
+		return -1;
+	n = kernel_read(f, buf, sizeof(buf) - 1, &pos);
+	filp_close(f, NULL);
+	if (n < 1 || (buf[0] != '0' && buf[0] != '1'))
+		return -1;
+	return buf[0] == '1';
 }
 #endif
 

@@ -22,6 +22,11 @@
 #include <linux/pci.h>
 #include <linux/workqueue.h>
 
+/* x86: the allocator's clock may be the TSC (stats.c sac_clock_init()) */
+#ifdef CONFIG_X86_TSC
+#include <asm/tsc.h>
+#endif
+
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
 #error "iommu_sac supports Linux 6.1 and later (5.10's Intel VT-d does not use iommu_dma_alloc_iova())"
 #endif
@@ -41,15 +46,41 @@
 /* drivers/iommu/iova.c: the rbtree anchor's pfn_lo and pfn_hi (private). */
 #define SAC_IOVA_ANCHOR		(~0UL)
 
-/* v6.2: ftrace_instruction_pointer_set() became ftrace_regs_set_instruction_pointer() */
+/*
+ * The redirection needs an ftrace frame whose saved PC the trampoline
+ * returns to. x86-64 (every kernel) and arm64 from v6.2 have
+ * DYNAMIC_FTRACE_WITH_ARGS; arm64 v6.1 has DYNAMIC_FTRACE_WITH_REGS only
+ * (hook.c then asks for FTRACE_OPS_FL_SAVE_REGS). Either way the trampoline
+ * reloads the PC from the frame and returns there: arm64's
+ * entry-ftrace.S, "ldr x9, [sp, #S_PC]" (6.1) or "ldr x9, [sp, #FREGS_PC]"
+ * (6.12, 7.2), then "ret x9". Without either, nothing can set the IP.
+ */
+#if !defined(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS) && \
+	!defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS)
+#error "iommu_sac needs DYNAMIC_FTRACE_WITH_ARGS or DYNAMIC_FTRACE_WITH_REGS: this kernel's ftrace cannot redirect a call"
+#endif
+
+/*
+ * v6.2: ftrace_instruction_pointer_set() became
+ * ftrace_regs_set_instruction_pointer(). Without WITH_ARGS (arm64 6.1)
+ * include/linux/ftrace.h defines the old name as a no-op:
+ *	#define ftrace_instruction_pointer_set(fregs, ip) do { } while (0)
+ * so there the PC is set in the pt_regs the SAVE_REGS frame holds.
+ */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
 #define ftrace_regs_set_instruction_pointer(fregs, ip)			\
 	ftrace_instruction_pointer_set(fregs, ip)
+#else
+#define ftrace_regs_set_instruction_pointer(fregs, ip)			\
+	instruction_pointer_set(ftrace_get_regs(fregs), ip)
+#endif
 #endif
 
 /*
  * v6.2: ftrace_regs_get_argument() added (6.1: struct ftrace_regs wraps the
- * pt_regs whose argument registers every x86-64 ftrace frame saves)
+ * pt_regs whose argument registers every x86-64 ftrace frame saves, and
+ * arm64's: "Save function arguments" x0-x8, entry-ftrace.S)
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
 #define ftrace_regs_get_argument(fregs, n)				\
@@ -88,7 +119,9 @@ static inline void sac_native_bit_set(struct device *dev, bool on)
 /*
  * The module reads iommu_dma_forcedac (and, to explain a refusal,
  * ftrace_enabled) by resolving their addresses through kprobes' symbol
- * lookup (compat.c); every Debian kernel has KPROBES and KALLSYMS_ALL.
+ * lookup (compat.c); every Debian amd64 kernel has KPROBES and
+ * KALLSYMS_ALL. Debian's arm64 6.1 has no KALLSYMS_ALL: there compat.c
+ * reads iommu.forcedac from the device tree's /chosen bootargs instead.
  */
 #define SAC_CAN_RESOLVE							\
 	(IS_ENABLED(CONFIG_KPROBES) && IS_ENABLED(CONFIG_KALLSYMS_ALL))

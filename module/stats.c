@@ -18,7 +18,6 @@
 #include <linux/cpumask.h>
 #include <linux/string.h>
 #include <linux/time64.h>
-#include <asm/tsc.h>
 
 #include "internal.h"
 

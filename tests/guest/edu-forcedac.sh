@@ -6,6 +6,7 @@
 # driver sees a mismatch or a timeout instead of silent success).
 # boot: iommu.forcedac=1
 # allow: iommu-fault 0000:00:05.0
+# lanes: arm64
 # timeout: 120
 . ./lib.sh
 

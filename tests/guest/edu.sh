@@ -3,6 +3,7 @@
 # edu DMA round trips through the IOMMU are byte-exact, and a 64-bit capable
 # PCI device gets 32-bit IOVAs first (the kernel's SAC trick), both on the
 # full edu and on the one that drops high address bits.
+# lanes: arm64
 # timeout: 120
 . ./lib.sh
 

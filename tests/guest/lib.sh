@@ -117,9 +117,25 @@ is_above_4g() {
 # "0000:00:05.0"), AMD-Vi "Event logged [IO_PAGE_FAULT ...]" with the
 # device. Interrupt-remapping faults ("fault index") are not counted.
 iommu_faults() {
-	local s=${1#0000:}
-	dmesg | grep -E "Request device \[(0000:)?$s\] fault addr|IO_PAGE_FAULT" |
-		grep -c "$s"
+	local s=${1#0000:} n
+	n=$(dmesg | grep -E "Request device \[(0000:)?$s\] fault addr|IO_PAGE_FAULT" |
+		grep -c "$s")
+	echo $((n + $(smmu_faults "$1")))
+}
+
+# smmu_faults DEV: Arm SMMUv3 fault events (0x10-0x13: translation, address
+# size, access, permission) of DEV. The kernel logs "event 0xNN received:"
+# and the raw event; its first dword holds the StreamID in bits 63:32, on
+# QEMU virt the PCI requester ID (tests/vm/logscan.py reads it the same way).
+smmu_faults() {
+	local c=0 raw sid
+	for raw in $(dmesg | grep -A1 -E "arm-smmu-v3 .*: event 0x1[0-3] received:" |
+			grep -oE "0x[0-9a-f]{16}"); do
+		sid=$((raw >> 32))
+		[ "$(printf '0000:%02x:%02x.%d' $((sid >> 8 & 0xff)) $((sid >> 3 & 0x1f)) $((sid & 7)))" = "$1" ] &&
+			c=$((c + 1))
+	done
+	echo $c
 }
 
 # wait_iommu_fault DEV N0: wait up to 10 s for more than N0 fault reports

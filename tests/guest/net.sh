@@ -4,6 +4,7 @@
 # one is moved into a network namespace so traffic must cross the wire (and
 # both devices' DMA) instead of the local loopback. Pings of several sizes
 # and a 4 MiB TCP download each way arrive intact.
+# lanes: arm64
 # timeout: 180
 . ./lib.sh
 

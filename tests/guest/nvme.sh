@@ -3,6 +3,7 @@
 # Real block DMA through the IOMMU: random data written to the nvme
 # namespace with O_DIRECT reads back identical after the page cache is
 # dropped.
+# lanes: arm64
 # timeout: 120
 . ./lib.sh
 

@@ -59,12 +59,25 @@ native_matches "before"
 
 # The expected notice: bits_per() of the device's limit, capped by the
 # IOMMU's address width (the domain aperture). VT-d: MGAW from the cap
-# register. AMD-Vi: the edu's mask is 48 bits, at or below the aperture of
-# every kernel (6.1: 64 bits, 7.2: 48; amd-iommu.sh measures it).
+# register. SMMUv3: its stage-1 input size. AMD-Vi: the edu's mask is 48
+# bits, at or below the aperture of every kernel (6.1: 64 bits, 7.2: 48;
+# amd-iommu.sh measures it).
 if [ -e /sys/class/iommu/dmar0/intel-iommu/cap ]; then
 	cap=0x$(cat /sys/class/iommu/dmar0/intel-iommu/cap)
 	mgaw=$(( ((cap >> 16) & 0x3f) + 1 ))
 	iommu="IOMMU MGAW $mgaw"
+elif ls -d /sys/class/iommu/smmu3.* >/dev/null 2>&1; then
+	# Arm SMMUv3 stage 1 (arm-smmu-v3.c, arm_smmu_domain_finalise():
+	# "ias = (smmu->features & ARM_SMMU_FEAT_VAX) ? 52 : 48; ias =
+	# min_t(unsigned long, ias, VA_BITS)", aperture_end = 2^ias - 1).
+	# ARM_SMMU_FEAT_VAX is bit 14 of the features the driver logs; with
+	# it, VA_BITS decides (Debian: 48 on 6.1, 52 from 6.12).
+	feat=$(dmesg | grep -m1 -oE 'arm-smmu-v3 .*\(features 0x[0-9a-f]+\)' | grep -oE '0x[0-9a-f]+\)$' | tr -d ')')
+	mgaw=48
+	if [ -n "$feat" ] && [ $(( feat & (1 << 14) )) -ne 0 ]; then
+		case $(kernel_mm) in 6.1) mgaw=48 ;; *) mgaw=52 ;; esac
+	fi
+	iommu="SMMUv3 stage-1 input size $mgaw"
 else
 	echo 48 > $E/dma_bits
 	mgaw=48

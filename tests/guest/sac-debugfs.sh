@@ -6,6 +6,7 @@
 # value; every readable file reads the same with 1-byte and 1 MiB reads;
 # the write-only files cannot be read; the latency histogram adds up to the
 # allocations; reset_stats zeroes every counter.
+# lanes: arm64
 # timeout: 300
 . ./lib.sh
 

@@ -8,6 +8,7 @@
 # itself does with forcedac. After unload the kernel carries on without
 # 32-bit attempts.
 # boot: iommu.forcedac=1
+# lanes: arm64
 # timeout: 180
 . ./lib.sh
 

@@ -7,6 +7,7 @@
 # state says sac, as on 6.1). dma32 still
 # keeps it below 4 GiB.
 # boot: iommu.forcedac=1
+# lanes: arm64
 # timeout: 180
 . ./lib.sh
 

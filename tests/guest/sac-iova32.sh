@@ -10,7 +10,7 @@
 # released single pages stay in the per-CPU caches; once a failing
 # allocation flushes the caches they are the only runs. Truncation with
 # iova32_max_iovas=64, its bad values, group facts, an unavailable view.
-# lanes: amd
+# lanes: amd arm64
 # timeout: 180
 . ./lib.sh
 

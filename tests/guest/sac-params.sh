@@ -8,6 +8,7 @@
 # does to them (sac keeps missing, dma32 refuses, auto switches), since
 # their IOVAs on an unfragmented space are the same.
 # A malformed value refuses the load, dmesg names it, nothing stays loaded.
+# lanes: arm64
 # timeout: 300
 . ./lib.sh
 

@@ -11,7 +11,7 @@
 # AMD-Vi never writes (docs/kernels-notes.md). On the amd lanes the edu
 # maps above 4 GiB with a 48-bit DMA mask, the one QEMU's AMD-Vi emulation
 # keeps apart from other devices.
-# lanes: amd
+# lanes: amd arm64
 # timeout: 420
 . ./lib.sh
 

@@ -5,6 +5,7 @@
 # device to DAC), stopped with SIGINT, leaving the tracing state as found;
 # and Debian's trace-cmd recording -e iommu_sac, read back by
 # sacctl trace -i with the same count.
+# lanes: arm64
 # timeout: 300
 . ./lib.sh
 

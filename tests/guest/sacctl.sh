@@ -6,6 +6,7 @@
 # switch to DAC by filling the 32-bit space, a rearm), name resolution of
 # the nvme block device and an e1000e interface, and the exit codes for an
 # unknown device, an unknown policy and a module that is not loaded.
+# lanes: arm64
 # timeout: 300
 . ./lib.sh
 

@@ -19,6 +19,8 @@ desc=$(kdesc "$name")
 [ -e "$desc" ] || die "kernel $name is not provisioned (run tests/vm/provision.sh $name)"
 # shellcheck disable=SC1090
 . "$desc"
+# arm64 kernels are cross-built: tests/vm/kbuild-arm64.sh
+[ "${LANE:-}" != arm64 ] || exec bash "$SAC_TOP/tests/vm/kbuild-arm64.sh" "$name" "$@"
 
 out=$SAC_TOP/out/$name
 mkdir -p "$out"

@@ -143,6 +143,24 @@ AMD_EVENT = re.compile(r"AMD-Vi: Event logged \[(\S+)")
 AMD_DEVICE = re.compile(r"\bdevice=([0-9a-fA-F:.]+)")
 AMD_PREFIX = re.compile(r"(?:^|\s)\S+ ((?:[0-9a-fA-F]{4,}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]): AMD-Vi: ")
 
+# Arm SMMUv3 (the arm64 lanes), drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c
+# arm_smmu_evtq_thread() (6.1, 6.12) and arm_smmu_dump_raw_event() (7.2):
+#   "event 0x%02x received:" then four lines "\t0x%016llx", the raw event
+#   (dword 0: event ID in bits 7:0, StreamID in bits 63:32). scan_console()
+#   joins the first raw line to the headline: "... received: 0x...". On
+#   QEMU virt the StreamID is the PCI requester ID (iommu-map identity,
+#   one segment), so it names the device. The fault events (0x10
+#   F_TRANSLATION, 0x11 F_ADDR_SIZE, 0x12 F_ACCESS, 0x13 F_PERMISSION) are
+#   allowable; any other event, "EVTQ overflow detected" and the command
+#   queue's errors never are. 7.2's decoded line ("event: F_TRANSLATION
+#   client: 0000:00:05.0 sid: ...") repeats the record: not counted again.
+SMMU_EVENT = re.compile(r"arm-smmu-v3 \S+: event 0x([0-9a-fA-F]{2}) received:(?: (0x[0-9a-fA-F]{16}))?")
+SMMU_RAW = re.compile(r"arm-smmu-v3 \S+:\s+(0x[0-9a-fA-F]{16})\s*$")
+SMMU_DECODED = re.compile(r"arm-smmu-v3 \S+: event: \S+ client: ")
+SMMU_ERROR = re.compile(r"arm-smmu-v3 \S+: .*(EVTQ overflow|CMDQ timeout|CMD_SYNC timeout"
+                        r"|CMDQ error|gerror|unexpected global error)")
+SMMU_FAULTS = {0x10: "F_TRANSLATION", 0x11: "F_ADDR_SIZE", 0x12: "F_ACCESS", 0x13: "F_PERMISSION"}
+
 PCI_FULL = re.compile(r"^[0-9a-f]{4,}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$")
 PCI_ANY = re.compile(r"^(?:([0-9a-fA-F]{4,}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$")
 
@@ -233,6 +251,19 @@ def iommu_fault(text):
         dev = dev or AMD_PREFIX.search(text)
         dev = norm_pci(dev.group(1)) if dev else None
         return (f"AMD-Vi {event} event", dev, event == "IO_PAGE_FAULT")
+    m = SMMU_EVENT.search(text)
+    if m:
+        event = int(m.group(1), 16)
+        what = f"SMMUv3 event 0x{event:02x} ({SMMU_FAULTS.get(event, 'not a fault')})"
+        dev = None
+        if m.group(2):
+            sid = int(m.group(2), 16) >> 32
+            dev = f"0000:{sid >> 8 & 0xff:02x}:{sid >> 3 & 0x1f:02x}.{sid & 7}"
+        return (what, dev, event in SMMU_FAULTS)
+    if SMMU_DECODED.search(text):
+        return ("companion", None, True)
+    if SMMU_ERROR.search(text):
+        return ("SMMUv3 error", None, False)
     if VTD_OTHER.search(text):
         return ("VT-d fault", None, False)
     return None
@@ -269,6 +300,12 @@ def scan_console(console, tests, finished=None, skipped=()):
     reports = []          # the current section's Problems
     pending = []          # status lines waiting for their records
     lines = console.splitlines()
+    # An SMMUv3 event's headline takes its first raw line (SMMU_EVENT).
+    for i in range(len(lines) - 1):
+        if SMMU_EVENT.search(lines[i]):
+            m = SMMU_RAW.search(STAMP.sub("", lines[i + 1].rstrip("\r")))
+            if m:
+                lines[i] = lines[i].rstrip("\r") + " " + m.group(1)
 
     def flush_section():
         nonlocal reports, pending
@@ -298,6 +335,8 @@ def scan_console(console, tests, finished=None, skipped=()):
         fault = iommu_fault(text)
         if fault:
             what, dev, allowable = fault
+            if what == "companion":
+                continue
             if what == "status":
                 if not allowable:
                     reports.append(Problem("VT-d invalidation error", text, lineno))

@@ -232,6 +232,10 @@ provision_one() {
 	where=$(kconf_field "$name" 3)
 	desc=$(kdesc "$name")
 	case $where in
+	arm64)
+		# Debian's arm64 kernels: tests/vm/provision-arm64.sh
+		bash "$SAC_TOP/tests/vm/provision-arm64.sh" "$name" | tail -n1
+		return 0 ;;
 	rt | amd | debug)
 		mkdir -p "$SAC_CACHE/kernels"
 		rm -f "$desc"

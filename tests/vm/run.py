@@ -42,6 +42,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import logscan  # noqa: E402  (tests/vm/logscan.py)
+import arm64  # noqa: E402  (tests/vm/arm64.py: the arm64 lanes)
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VM = os.path.join(TOP, "tests", "vm")
@@ -135,6 +136,7 @@ LANES = {
     "rt": dict(tests={"core"}),             # Debian's -rt-amd64 image of the base
     "amd": dict(tests={"amd"}),             # the base kernel behind QEMU's AMD-Vi
     "debug": dict(tests={"core", "debug"}),  # built from Debian's sources, debug options
+    "arm64": dict(tests={"core", "arm64"}),  # Debian's arm64 image behind an SMMUv3 (arm64.py)
 }
 
 
@@ -247,7 +249,8 @@ def build_initramfs(kname, kenv):
     for d in ("bin", "sbin", "etc/sac", "lib/sac", "tests", "proc", "sys",
               "dev", "tmp", "run", "root", "lib64", "usr/bin", "usr/sbin"):
         os.makedirs(os.path.join(stage, d), exist_ok=True)
-    shutil.copy2("/bin/busybox", os.path.join(stage, "bin", "busybox"))
+    shutil.copy2(arm64.busybox(kenv) if arm64.is_arm64(kenv) else "/bin/busybox",
+                 os.path.join(stage, "bin", "busybox"))
     shutil.copy2(os.path.join(VM, "init"), os.path.join(stage, "init"))
     os.chmod(os.path.join(stage, "init"), 0o755)
 
@@ -265,8 +268,12 @@ def build_initramfs(kname, kenv):
     for ko in sorted(os.listdir(outdir)):
         if ko.endswith(".ko"):
             shutil.copy2(os.path.join(outdir, ko), os.path.join(stage, "lib", "sac"))
-    for prog, dest in guest_programs():
-        copy_program(prog, stage, dest)
+    if arm64.is_arm64(kenv):
+        for prog, dest in arm64.guest_programs(kenv, guest_program_lines()):
+            arm64.copy_program(kenv, prog, stage, dest)
+    else:
+        for prog, dest in guest_programs():
+            copy_program(prog, stage, dest)
     for d in (GUEST, DEMO, CANARY, CANARY_GEN):
         if not os.path.isdir(d):
             continue
@@ -300,25 +307,27 @@ def build_initramfs(kname, kenv):
     return img
 
 
+def guest_program_lines():
+    """The entries of tests/vm/guest-programs.conf."""
+    with open(os.path.join(VM, "guest-programs.conf")) as f:
+        return [x for x in (line.split("#", 1)[0].strip() for line in f) if x]
+
+
 def guest_programs():
     """(host path, guest path) of every program listed in
     tests/vm/guest-programs.conf: "/abs/path" is a host program (it must
     exist), "project:rel/path" one the project builds, copied to /usr/bin
     when it has been built."""
     progs = []
-    with open(os.path.join(VM, "guest-programs.conf")) as f:
-        for line in f:
-            line = line.split("#", 1)[0].strip()
-            if not line:
-                continue
-            if line.startswith("project:"):
-                path = os.path.join(TOP, line[len("project:"):])
-                if os.path.exists(path):
-                    progs.append((path, "/usr/bin/" + os.path.basename(path)))
-            elif os.path.exists(line):
-                progs.append((line, line))
-            else:
-                raise RuntimeError(f"guest program {line} is not installed on the host")
+    for line in guest_program_lines():
+        if line.startswith("project:"):
+            path = os.path.join(TOP, line[len("project:"):])
+            if os.path.exists(path):
+                progs.append((path, "/usr/bin/" + os.path.basename(path)))
+        elif os.path.exists(line):
+            progs.append((line, line))
+        else:
+            raise RuntimeError(f"guest program {line} is not installed on the host")
     return progs
 
 
@@ -326,6 +335,8 @@ def qemu_cmd(kenv, initrd, append, logdir, extra=()):
     nvme = os.path.join(logdir, "nvme.img")
     with open(nvme, "wb") as f:
         f.truncate(NVME_IMAGE_MB << 20)
+    if arm64.is_arm64(kenv):
+        return arm64.qemu_cmd(kenv, initrd, append, logdir, nvme, DEVICES) + list(extra)
     # Single-threaded TCG (both vCPUs on one host thread, interleaved).
     # Seen with multi-threaded TCG under host load: during an rmmod of
     # iommu_sac while both vCPUs mapped DMA, both vCPUs stayed at
@@ -400,6 +411,8 @@ def boot(kname, kenv, initrd, tests, args, logdir, echo=False, tests_arg=None):
     # timer doesn't work through Interrupt-remapped IO-APIC".
     append = ("console=ttyS0 " + iommu_arg + "no_timer_check panic=-1 oops=panic loglevel=7 "
               "sac.tests=" + (tests_arg or ",".join(t.name for t in tests)) + " " + args).strip()
+    if arm64.is_arm64(kenv):
+        append = arm64.append(tests_arg or ",".join(t.name for t in tests), args)
     timeout = BOOT_SLACK + sum(t.timeout for t in tests)
     for attempt in (1, 2):
         os.makedirs(logdir, exist_ok=True)
