@@ -24,6 +24,18 @@
  *   (the second when the IOMMU has no device for the requester ID; older
  *   kernels print device=05:00.0).
  *
+ *   Arm SMMUv3, drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c
+ *   arm_smmu_evtq_thread() (6.1, 6.12), arm_smmu_dump_raw_event() (7.2):
+ *     arm-smmu-v3 9050000.smmuv3: event 0x10 received:
+ *     arm-smmu-v3 9050000.smmuv3: \t0x0000002800000010
+ *   and three more raw dwords; dword 0 holds the StreamID in bits 63:32,
+ *   dword 2 the input address (the IOVA). Events 0x10-0x13 (translation,
+ *   address size, access, permission) are DMA faults. The StreamID is
+ *   taken as the PCI requester ID in segment 0000, which it is where the
+ *   SMMU's iommu-map is the identity (QEMU virt, the arm64 test machine).
+ *   7.2 decodes the event in further lines ("event: F_TRANSLATION client:
+ *   0000:00:05.0 sid: 0x28 ..."): not counted again.
+ *
  * A device printed without its PCI segment is taken to be in segment 0000:
  * on 6.1 and 6.12 a VT-d fault in another segment cannot be told apart and
  * is attributed to no device there. Both drivers rate-limit these lines,
@@ -163,6 +175,55 @@ bool kmsg_parse_fault(const char *line, struct sac_fault *f)
 	return true;
 }
 
+bool kmsg_smmu_line(struct kmsg_smmu *s, const char *line,
+		    struct sac_fault *out)
+{
+	static const char pre[] = "arm-smmu-v3 ";
+	unsigned long long v, sid;
+	const char *msg, *p;
+	unsigned long id;
+	char *end;
+	double ts;
+
+	msg = kmsg_prefix(line, &ts);
+	if (strncmp(msg, pre, sizeof(pre) - 1))
+		return false;
+	p = strchr(msg + sizeof(pre) - 1, ' ');
+	if (!p || p[-1] != ':')
+		return false;
+	p++;
+	if (!strncmp(p, "event 0x", 8)) {
+		id = strtoul(p + 8, &end, 16);
+		memset(s, 0, sizeof(*s));
+		s->pending = end != p + 8 && !strncmp(end, " received:", 10) &&
+			     id >= 0x10 && id <= 0x13;
+		s->f.ts = ts;
+		return false;
+	}
+	if (!s->pending)
+		return false;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (strncmp(p, "0x", 2))
+		return false;
+	v = strtoull(p + 2, &end, 16);
+	if (end != p + 18)
+		return false;
+	if (s->raw == 0) {
+		sid = v >> 32;
+		snprintf(s->f.dev, sizeof(s->f.dev), "0000:%02llx:%02llx.%llu",
+			 (sid >> 8) & 0xff, (sid >> 3) & 0x1f, sid & 7);
+	} else if (s->raw == 2) {
+		s->f.addr = v;
+		s->f.has_addr = true;
+		*out = s->f;
+		s->pending = false;
+		return true;
+	}
+	s->raw++;
+	return false;
+}
+
 static int kmsg_read_file(const char *path, struct sac_kmsg *k)
 {
 	size_t cap = 65536, n;
@@ -242,18 +303,23 @@ void kmsg_count(const struct sac_kmsg *k, const char *dev, double since_s,
 		struct sac_faults *c)
 {
 	char line[KMSG_LINE_MAX];
+	struct kmsg_smmu smmu;
 	size_t pos = 0, n;
 	struct sac_fault f;
 	const char *nl;
 
 	memset(c, 0, sizeof(*c));
+	memset(&smmu, 0, sizeof(smmu));
 	while (k->buf && pos < k->len) {
 		nl = memchr(k->buf + pos, '\n', k->len - pos);
 		n = (nl ? (size_t)(nl - k->buf) : k->len) - pos;
 		sac_strlcpy(line, k->buf + pos, n < sizeof(line) ? n + 1 :
 			    sizeof(line));
 		pos += n + 1;
-		if (!kmsg_parse_fault(line, &f) || strcmp(f.dev, dev))
+		if (!kmsg_smmu_line(&smmu, line, &f) &&
+		    !kmsg_parse_fault(line, &f))
+			continue;
+		if (strcmp(f.dev, dev))
 			continue;
 		if (since_s >= 0 && (f.ts < 0 || f.ts < since_s))
 			continue;

@@ -230,6 +230,18 @@ struct sac_faults {
 
 /* One log line; true if it reports a DMA fault of a PCI device. */
 bool kmsg_parse_fault(const char *line, struct sac_fault *f);
+/*
+ * An SMMUv3 event spans lines ("event 0xNN received:", then raw dwords):
+ * fed the log's lines in order, true when line completes a DMA fault.
+ */
+struct kmsg_smmu {
+	bool pending;		/* a fault event's raw dwords follow */
+	int raw;		/* raw dwords seen */
+	struct sac_fault f;
+};
+
+bool kmsg_smmu_line(struct kmsg_smmu *s, const char *line,
+		    struct sac_fault *out);
 /* The kernel log (klogctl, or the file $SACCTL_KMSG); 0 or -errno. */
 int kmsg_read(struct sac_kmsg *k);
 void kmsg_free(struct sac_kmsg *k);
