@@ -6,12 +6,15 @@
  *   default_policy     rw  auto|sac|dac|dma32|kernel
  *   rearm              w   a device name, or "all"
  *   reset_stats        w   "1": zero every counter and histogram
+ *   timing             rw  0|1: latency timing (also on while the sac_alloc
+ *                          trace event is enabled; see stats "timing")
  *   stats              r   global counters and hook state, "key value" lines
  *   devices/<name>/
  *     policy           rw  default|auto|sac|dac|dma32|kernel
  *     state            r   "key value" lines
  *     stats            r   "key value" lines
  *     latency          r   "lo_ns hi_ns count" lines, one per log2 bucket
+ *                          (counted only while timing is on)
  *     iova32           r   "key value" lines: the domain's 32-bit IOVA space
  *
  * The exact formats are documented in docs/interfaces.md; tools parse them.
@@ -92,7 +95,7 @@ static int sac_dbg_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "native_bit %s\n", hi.native_bit ? "yes" : "no");
 	seq_printf(m, "forcedac %s\n",
 		   hi.forcedac < 0 ? "unknown" : hi.forcedac ? "1" : "0");
-	seq_printf(m, "recursion_misses %lu\n", hi.recursion_misses);
+	seq_printf(m, "timing %s\n", hi.timing ? "on" : "off");
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(sac_dbg_stats);
@@ -179,6 +182,42 @@ static const struct file_operations sac_dbg_reset_stats_fops = {
 	.owner		= THIS_MODULE,
 	.write		= sac_dbg_reset_stats_write,
 	.llseek		= noop_llseek,
+};
+
+static int sac_dbg_timing_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "%d\n", sac_timing_switched_on());
+	return 0;
+}
+
+static int sac_dbg_timing_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, sac_dbg_timing_show, inode->i_private);
+}
+
+static ssize_t sac_dbg_timing_write(struct file *file, const char __user *ubuf,
+				    size_t count, loff_t *ppos)
+{
+	char buf[SAC_DBG_INPUT_MAX];
+	char *s;
+
+	s = sac_dbg_input(ubuf, count, ppos, buf);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	if (strcmp(s, "0") && strcmp(s, "1"))
+		return -EINVAL;
+	sac_timing_set(*s == '1');
+	*ppos += count;
+	return count;
+}
+
+static const struct file_operations sac_dbg_timing_fops = {
+	.owner		= THIS_MODULE,
+	.open		= sac_dbg_timing_open,
+	.read		= seq_read,
+	.write		= sac_dbg_timing_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
 };
 
 /* ---------------------------------------------------------------------- */
@@ -268,8 +307,7 @@ static int sac_dbg_dev_latency_show(struct seq_file *m, void *unused)
 
 	sac_dev_stats(m->private, &s);
 	for (b = 0; b < SAC_LAT_BUCKETS; b++) {
-		lo = b ? 1ULL << b : 0;
-		hi = b == SAC_LAT_BUCKETS - 1 ? U64_MAX : (2ULL << b) - 1;
+		sac_lat_bounds(b, &lo, &hi);
 		seq_printf(m, "%llu %llu %llu\n", lo, hi, s.lat[b]);
 	}
 	return 0;
@@ -368,6 +406,8 @@ int sac_debugfs_init(void)
 			    &sac_dbg_rearm_fops);
 	debugfs_create_file("reset_stats", 0200, sac_dbg_root, NULL,
 			    &sac_dbg_reset_stats_fops);
+	debugfs_create_file("timing", 0600, sac_dbg_root, NULL,
+			    &sac_dbg_timing_fops);
 	debugfs_create_file("stats", 0400, sac_dbg_root, NULL,
 			    &sac_dbg_stats_fops);
 	sac_dbg_devices = debugfs_create_dir("devices", sac_dbg_root);

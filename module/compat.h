@@ -88,6 +88,48 @@
 #endif
 
 /*
+ * The ftrace callback hands sac_alloc_iova() two values of its own in the
+ * saved frame's fifth and sixth argument registers, which
+ * iommu_dma_alloc_iova() (four arguments) does not use: x86-64's
+ * ftrace_caller saves them and restores them before it "returns" to the
+ * new IP ("movq R9(%rsp), %r9; movq R8(%rsp), %r8" in
+ * restore_mcount_regs, arch/x86/kernel/ftrace_64.S of 6.1, 6.12 and 7.2).
+ * struct ftrace_regs became opaque, the pt_regs behind the macro
+ * arch_ftrace_regs() (include/linux/ftrace_regs.h: in Debian's 6.12.117 and
+ * 7.2.13, not in 6.1.192, which has fregs->regs): keyed on the macro, not
+ * on a release, as stable series differ in when they took it.
+ */
+#if defined(CONFIG_X86_64)
+#ifdef arch_ftrace_regs
+#define sac_fregs_pt_regs(fregs)	(&arch_ftrace_regs(fregs)->regs)
+#else
+#define sac_fregs_pt_regs(fregs)	(&(fregs)->regs)
+#endif
+static __always_inline void sac_fregs_set_extra_args(struct ftrace_regs *fregs,
+						     unsigned long a4,
+						     unsigned long a5)
+{
+	sac_fregs_pt_regs(fregs)->r8 = a4;
+	sac_fregs_pt_regs(fregs)->r9 = a5;
+}
+#else
+#error "iommu_sac: no ftrace frame accessors for this architecture (compat.h)"
+#endif
+
+/*
+ * Orders a redirected call's accesses to its device entry before the
+ * per-CPU increment that lets the entry be freed (hook.c). x86 is TSO:
+ * stores are not reordered with older loads or stores, so a compiler
+ * barrier suffices; weaker architectures need a full barrier.
+ */
+#ifdef CONFIG_X86
+#define sac_release_barrier()	barrier()
+#else
+/* Orders the entry's loads and stores before the freeing increment. */
+#define sac_release_barrier()	smp_mb()
+#endif
+
+/*
  * v6.6: the SAC attempt became per device (dev->iommu->pci_32bit_workaround,
  * reset to !iommu_dma_forcedac by iommu_setup_dma_ops()); before, it was
  * "!iommu_dma_forcedac && dev_is_pci(dev)" with the global, unexported bool.

@@ -19,9 +19,9 @@
  * sac_table_lock, so a front end never sees an entry it was not told about.
  *
  * Freeing: a removed device's entry goes to queue_rcu_work() on sac_free_wq
- * (its grace period, then put_device(), which may sleep, in process
- * context), so removing N devices (SR-IOV VFs) costs no grace period under
- * the mutex. At exit, sac_devtable_exit() waits for all of them:
+ * (its grace period, then the wait for redirected calls still using it,
+ * then put_device(), which may sleep, in process context), so removing N
+ * devices (SR-IOV VFs) costs no grace period under the mutex. At exit, sac_devtable_exit() waits for all of them:
  * rcu_barrier() for the grace periods queued, then destroy_workqueue()
  * drains the work items, before the module's text and data go away.
  */
@@ -32,6 +32,7 @@
 #include <linux/notifier.h>
 #include <linux/pci.h>
 #include <linux/platform_device.h>
+#include <linux/delay.h>
 #include <linux/slab.h>
 
 #include "internal.h"
@@ -127,12 +128,20 @@ static void sac_dev_free(struct sac_dev *sd)
 	kfree(sd);
 }
 
-/* A removed entry, a grace period after its unlinking. */
+/*
+ * A removed entry, a grace period after its unlinking: no callback can find
+ * it any more, but a redirected call that found it earlier may still be in
+ * the replacement (hook.c), until it counts its outcome.
+ */
 static void sac_dev_free_work(struct work_struct *work)
 {
 	struct sac_dev *sd = container_of(to_rcu_work(work), struct sac_dev,
 					  free_work);
 
+	while (sac_stats_inflight(sd->stats) > 0)
+		usleep_range(100, 200);
+	/* Pairs with sac_release_barrier() before the outcome's increment. */
+	smp_mb();
 	sac_stats_retire(sd);
 	sac_dev_free(sd);
 }

@@ -4,50 +4,66 @@
  * allocator that runs in its place. This is the hot path.
  *
  * The ftrace callback (sac_ftrace_handler) sees the four arguments of
- * iommu_dma_alloc_iova(domain, size, dma_limit, dev) in the saved registers
- * and decides: it leaves the IP alone, so the kernel's own function runs,
- * for a domain that is not a DMA-API domain (MSI cookies live on unmanaged
- * domains), for a domain whose private layout did not verify, and under
- * policy kernel. Otherwise it points the IP at sac_alloc_iova(), which has
- * the same signature: the trampoline "returns" into it with the original
- * arguments and return address, so it returns to the original caller. The
- * original is never called through a pointer (IBT seals it on 6.12+).
+ * iommu_dma_alloc_iova(domain, size, dma_limit, dev) in the saved registers,
+ * finds the device's entry (one RCU hash lookup) and loads its hot word: the
+ * domain last seen | the target computed for it under the device's lock
+ * whenever the policy, the default, the state or the domain changed
+ * (policy.c). A different domain takes the slow path
+ * (sac_dev_hot_refresh(): layout verification, 6.1's re-arm on a new
+ * domain, the native bit). Target kernel leaves the IP alone, so the
+ * kernel's own function runs (counted in kernel_calls); any other target
+ * counts the allocation and points the IP at sac_alloc_iova(), which has
+ * the signature of the original plus two arguments the callback writes
+ * into the saved frame's spare argument registers: the entry | the target,
+ * and the entry's per-CPU counters. The trampoline "returns" into it with
+ * the original arguments and return address, so it returns to the original
+ * caller. The original is never called through a pointer (IBT seals it on
+ * 6.12+).
  *
  * sac_alloc_iova() is the running kernel's iommu_dma_alloc_iova() (6.1,
  * 6.12 and 7.2 agree apart from the SAC condition; the size round-up lives
- * in alloc_iova_fast() on all of them), except that the policy decides the
- * 32-bit attempt. It allocates nothing, sleeps on nothing, and touches only
- * per-CPU counters unless a device changes state.
+ * in alloc_iova_fast() on all of them), except that the target decides the
+ * 32-bit attempt. It looks nothing up: the entry it got is kept alive by
+ * its own count (below). Its rare outcomes (a 32-bit miss, which may
+ * switch the device; a failure) are out of line; its common ones end with
+ * one per-CPU increment. Latency timing and the trace event sit behind
+ * static keys (off: patched NOPs).
  *
- * Hot-path rules: the callback and everything it reaches (the table lookup,
- * the layout check, sac_dev_native_sync(), sac_dev_new_domain()) run with
- * preemption disabled by the recursion trylock; sac_alloc_iova() and what
- * it calls of ours run under rcu_read_lock(). All of it is notrace or
- * __always_inline (nothing of ours in available_filter_functions), takes
- * no lock but a device's raw spinlock (policy.c: a few stores, never a
- * sleeping lock, on PREEMPT_RT either) and allocates nothing.
+ * Lifetime of an entry on this path: the callback looks it up with
+ * preemption disabled (an RCU reader: entries are unlinked, then freed
+ * after a grace period) and counts allocs in it before it enables
+ * preemption again; the replacement's last access to it is the increment
+ * of one outcome counter. An entry is freed only after its grace period
+ * AND after allocs minus outcomes drained to 0 (devtable.c), so a
+ * replacement that blocked for a while (an rtlock on PREEMPT_RT) never
+ * touches freed memory, without rcu_read_lock() on this path.
+ *
+ * Recursion: the callback takes no recursion lock. Everything it reaches is
+ * notrace or inlined and maps no DMA, so it cannot re-enter
+ * iommu_dma_alloc_iova() from inside itself; printing (the switch notice,
+ * a netconsole driver mapping a buffer) happens in the replacement, which
+ * is an ordinary reentrant function. Where several ftrace ops share the
+ * call site, ftrace's list function guards the callbacks with its own
+ * recursion lock (and then disables preemption for us as well).
  *
  * The ops is FTRACE_OPS_FL_PERMANENT, as livepatch's: while it is
  * registered, a write of 0 to kernel.ftrace_enabled fails with EBUSY
  * instead of turning the call site back into a NOP behind our back (a
- * dma32 device would get IOVAs above 4 GiB again). A failed recursion
- * trylock leaves that one call to the kernel: counted in
- * sac_recursion_misses (debugfs stats), warned once.
+ * dma32 device would get IOVAs above 4 GiB again).
  *
  * Unload: unregister_ftrace_function() waits, for our dynamic ops, until
  * no CPU is in the callback (synchronize_rcu_tasks_rude()) and, on
- * preemptible kernels, synchronize_rcu_tasks(). The callback counts every
- * redirection in sac_inflight and the replacement uncounts it on its way
- * out; sac_hook_exit() waits for the count to drain, then always waits for
- * a tasks-RCU grace period of its own: a task between its this_cpu_dec()
- * and its final RET must be gone before the text is freed. The wait cannot
- * be skipped when the count read 0: alloc_iova_fast() takes spinlocks,
- * which are sleeping rtlocks on PREEMPT_RT, and tasks-RCU counts a task
- * blocked on one as quiescent, so the grace period inside
- * unregister_ftrace_function() may have ended while a task was still in
- * sac_alloc_iova(). If unregistering fails, a call site may still reach
- * the callback: sac_hook_exit() then never returns (the module's text and
- * tables stay, the hook keeps working), and says so.
+ * preemptible kernels, synchronize_rcu_tasks(). sac_hook_exit() then waits
+ * for every redirected call to count its outcome (sac_inflight_total()),
+ * then always for a tasks-RCU grace period of its own: a task between its
+ * last increment and its final RET must be gone before the text is freed.
+ * The wait cannot be skipped: alloc_iova_fast() takes spinlocks, which are
+ * sleeping rtlocks on PREEMPT_RT, and tasks-RCU counts a task blocked on
+ * one as quiescent, so the grace period inside unregister_ftrace_function()
+ * may have ended while a task was still in sac_alloc_iova(). If
+ * unregistering fails, a call site may still reach the callback:
+ * sac_hook_exit() then never returns (the module's text and tables stay,
+ * the hook keeps working), and says so.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -59,19 +75,12 @@
 #include <linux/jiffies.h>
 #include <linux/minmax.h>
 #include <linux/sizes.h>
-#include <linux/trace_recursion.h>
 #include <linux/utsname.h>
 
 #include "internal.h"
 #include "trace.h"
 
 static const char sac_target[] = "iommu_dma_alloc_iova";
-
-/* Redirections not yet returned, per CPU (a task may migrate: sum them). */
-static DEFINE_PER_CPU(long, sac_inflight);
-
-/* Calls left to the kernel because the recursion trylock failed. */
-static DEFINE_PER_CPU(unsigned long, sac_recursion_misses);
 
 /* Written at init and exit only. */
 static bool sac_hook_registered;
@@ -86,7 +95,7 @@ static bool sac_hook_registered;
  * equal to the domain's smallest page size, dma_32bit_pfn must match it,
  * and the rbtree anchor must hold IOVA_ANCHOR twice.
  */
-static bool notrace sac_layout_verify(const struct iommu_domain *domain)
+bool notrace sac_layout_verify(const struct iommu_domain *domain)
 {
 	const struct iova_domain *iovad;
 	unsigned long granule, shift;
@@ -114,38 +123,6 @@ bool sac_domain_layout_ok(const struct iommu_domain *domain)
 	return sac_layout_verify(domain);
 }
 
-/* The verdict for @domain, cached per device entry. */
-static __always_inline bool sac_dev_domain_ok(struct sac_dev *sd,
-					      struct iommu_domain *domain)
-{
-	unsigned long seen = READ_ONCE(sd->domain);
-	bool ok;
-
-	if ((seen & ~SAC_DOMAIN_OK) == (unsigned long)domain)
-		return seen & SAC_DOMAIN_OK;
-
-	ok = sac_layout_verify(domain);
-	WRITE_ONCE(sd->domain, (unsigned long)domain | (ok ? SAC_DOMAIN_OK : 0));
-	/* A fresh IOVA space: re-arm, as iommu_setup_dma_ops() does on 6.6+. */
-	if (!SAC_HAVE_NATIVE_BIT && seen && ok)
-		sac_dev_new_domain(sd);
-	return ok;
-}
-
-/*
- * A driver unbound. While the device has none, its group's default domain
- * may change (6.1: DMA -> identity -> DMA), and a new domain can come back
- * at the old one's address (the slab object reused): the pointer alone
- * would not show it. So forget it: whatever domain is seen next counts as
- * new (a fresh layout verdict; on 6.1, where a new domain re-arms the
- * device as iommu_setup_dma_ops() does on 6.6+, a re-arm). On 6.12+ the
- * native bit tells a new domain from the old one, the re-arm follows it.
- */
-void sac_dev_domain_forget(struct sac_dev *sd)
-{
-	WRITE_ONCE(sd->domain, SAC_DOMAIN_FORGOTTEN);
-}
-
 /*
  * A driver just bound to the device: look at its domain now, not only at its
  * next allocation, so that a new domain (group type change, re-probe)
@@ -156,7 +133,7 @@ void sac_dev_domain_refresh(struct sac_dev *sd)
 	struct iommu_domain *domain = iommu_get_domain_for_dev(sd->dev);
 
 	if (domain && (domain->type & __IOMMU_DOMAIN_DMA_API))
-		sac_dev_domain_ok(sd, domain);
+		sac_dev_hot_refresh(sd, domain);
 }
 
 struct sac_layout_tally {
@@ -204,65 +181,113 @@ int sac_layout_check(void)
 /* ---------------------------------------------------------------------- */
 /* The replacement allocator                                              */
 
-/* Whether to try below 4 GiB first (every policy but dma32). */
-static __always_inline bool sac_try32(struct sac_dev *sd, struct device *dev,
-				      enum sac_policy policy, u64 dma_limit)
+/* The policy an entry | target word stands for (trace event; cold). */
+static enum sac_policy notrace sac_sdt_policy(unsigned long sdt)
 {
-	if (dma_limit <= DMA_BIT_MASK(32) || !dev_is_pci(dev))
-		return false;
-	switch (policy) {
-	case SAC_POLICY_DAC:
-		return false;
-	case SAC_POLICY_SAC:
-		return sac_forcedac() != 1;
-	default:
-		/* auto (and kernel, should it change under our feet) */
-		if (sd)
-			return READ_ONCE(sd->state) == SAC_STATE_SAC &&
-			       sac_forcedac() != 1;
-		/* Unknown device: the kernel's own per-device bit, if any. */
-		return SAC_HAVE_NATIVE_BIT ? sac_native_bit(dev) :
-					     sac_forcedac() != 1;
-	}
+	return sac_dev_policy((struct sac_dev *)(sdt & ~SAC_HOT_TARGET));
 }
 
-static __always_inline void sac_account(struct sac_dev *sd,
-					enum sac_policy policy, bool tried32,
-					bool hit32, unsigned long iova, u64 ns)
+/* Timing is on: the latency bucket and, if enabled, the trace event. */
+static noinline void notrace sac_alloc_timed(struct device *dev,
+					     unsigned long sdt,
+					     struct sac_stats __percpu *stats,
+					     enum sac_counter outcome,
+					     u64 addr, size_t size,
+					     u64 dma_limit, u64 t0)
 {
-	/* Outcomes only: allocs and sac_tries are derived (stats.c). */
-	if (hit32) {
-		sac_count(sd, SAC_CNT_SAC_HITS);
-	} else {
-		if (tried32)
-			sac_count(sd, SAC_CNT_SAC_MISSES);
-		if (iova) {
-			sac_count(sd, SAC_CNT_DAC_ALLOCS);
-		} else {
-			sac_count(sd, SAC_CNT_FAILED);
-			if (policy == SAC_POLICY_DMA32)
-				sac_count(sd, SAC_CNT_DMA32_REFUSALS);
-		}
+	unsigned long target = sdt & SAC_HOT_TARGET;
+	u64 t1 = sac_clock(), units = t1 > t0 ? t1 - t0 : 0;
+	bool tried32 = target == SAC_T_CLAMP32 ||
+		       (target == SAC_T_TRY32 && dma_limit > DMA_BIT_MASK(32));
+
+	/* t0 is 0 when timing came on during this call. */
+	if (t0)
+		this_cpu_inc(stats->lat[sac_lat_bucket(units)]);
+	if (trace_sac_alloc_enabled())
+		trace_sac_alloc(dev, size, dma_limit, addr, tried32,
+				outcome == SAC_CNT_SAC_HITS,
+				t0 ? sac_clock_units_to_ns(units) : 0,
+				sac_sdt_policy(sdt));
+}
+
+/*
+ * The end of every redirected call: the latency bucket and the trace event
+ * when they are on, then the outcome as the last access to the entry's
+ * counters (what lets devtable.c free a removed entry, see the top).
+ */
+static __always_inline dma_addr_t sac_alloc_done(struct device *dev,
+						 unsigned long sdt,
+						 struct sac_stats __percpu *stats,
+						 enum sac_counter outcome,
+						 unsigned long iova,
+						 unsigned long shift, size_t size,
+						 u64 dma_limit, u64 t0)
+{
+	if (sac_timing_on())
+		sac_alloc_timed(dev, sdt, stats, outcome, iova << shift, size,
+				dma_limit, t0);
+	/* Every access to the entry above happens before the count. */
+	sac_release_barrier();
+	this_cpu_inc(stats->cnt[outcome]);
+	return (dma_addr_t)iova << shift;
+}
+
+/* Policy auto or sac: the 32-bit attempt failed. Out of line. */
+static noinline dma_addr_t notrace sac_alloc_miss(struct iova_domain *iovad,
+						  unsigned long iova_len,
+						  unsigned long shift,
+						  u64 dma_limit,
+						  struct device *dev,
+						  unsigned long sdt,
+						  struct sac_stats __percpu *stats,
+						  size_t size, u64 t0)
+{
+	struct sac_dev *sd = (struct sac_dev *)(sdt & ~SAC_HOT_TARGET);
+	unsigned long iova;
+
+	this_cpu_inc(stats->cnt[SAC_CNT_SAC_MISSES]);
+	if (sac_dev_policy(sd) != SAC_POLICY_SAC)
+		sac_dev_switch(sd, dev, dma_limit, size);
+	iova = alloc_iova_fast(iovad, iova_len, dma_limit >> shift, true);
+	return sac_alloc_done(dev, sdt, stats,
+			      iova ? SAC_CNT_DAC_ALLOCS : SAC_CNT_FAILED,
+			      iova, shift, size, dma_limit, t0);
+}
+
+/* No IOVA in the full (or 32-bit clamped) range. Out of line. */
+static noinline dma_addr_t notrace sac_alloc_failed(struct device *dev,
+						    unsigned long sdt,
+						    struct sac_stats __percpu *stats,
+						    unsigned long shift,
+						    size_t size, u64 dma_limit,
+						    u64 t0)
+{
+	if ((sdt & SAC_HOT_TARGET) == SAC_T_CLAMP32) {
+		this_cpu_inc(stats->cnt[SAC_CNT_SAC_MISSES]);
+		this_cpu_inc(stats->cnt[SAC_CNT_DMA32_REFUSALS]);
 	}
-	sac_count_lat(sd, ns);
+	return sac_alloc_done(dev, sdt, stats, SAC_CNT_FAILED, 0, shift, size,
+			      dma_limit, t0);
 }
 
 /*
  * Entered from the ftrace trampoline in place of iommu_dma_alloc_iova(),
- * with its arguments, for a verified DMA-API domain only.
+ * with its arguments, for a verified DMA-API domain only; @sdt and @stats
+ * are the callback's (sac_redirect()).
  */
 static dma_addr_t notrace sac_alloc_iova(struct iommu_domain *domain,
 					 size_t size, u64 dma_limit,
-					 struct device *dev)
+					 struct device *dev, unsigned long sdt,
+					 struct sac_stats __percpu *stats)
 {
 	struct iova_domain *iovad = sac_domain_iovad(domain);
-	unsigned long shift, iova_len, iova = 0;
-	bool tried32 = false, hit32 = false;
-	enum sac_policy policy;
-	struct sac_dev *sd;
-	u64 t0, ns;
+	unsigned long target = sdt & SAC_HOT_TARGET;
+	unsigned long shift, iova_len, iova;
+	enum sac_counter outcome;
+	u64 t0 = 0;
 
-	t0 = sac_clock();
+	if (sac_timing_on())
+		t0 = sac_clock();
 	shift = iova_shift(iovad);
 	iova_len = size >> shift;
 
@@ -272,71 +297,68 @@ static dma_addr_t notrace sac_alloc_iova(struct iommu_domain *domain,
 		dma_limit = min_t(u64, dma_limit,
 				  domain->geometry.aperture_end);
 
-	rcu_read_lock();
-	sd = sac_dev_lookup(dev);
-	policy = sac_dev_policy(sd);
-
-	if (policy == SAC_POLICY_DMA32) {
-		/* Below 4 GiB or nothing; reclaim cached IOVAs before failing. */
-		tried32 = true;
+	if (target == SAC_T_TRY32 && dma_limit > DMA_BIT_MASK(32)) {
 		iova = alloc_iova_fast(iovad, iova_len,
-				       min_t(u64, dma_limit, DMA_BIT_MASK(32)) >> shift,
-				       true);
-		hit32 = iova;
+				       DMA_BIT_MASK(32) >> shift, false);
+		if (unlikely(!iova))
+			return sac_alloc_miss(iovad, iova_len, shift, dma_limit,
+					      dev, sdt, stats, size, t0);
+		outcome = SAC_CNT_SAC_HITS;
 	} else {
-		if (sac_try32(sd, dev, policy, dma_limit)) {
-			tried32 = true;
-			iova = alloc_iova_fast(iovad, iova_len,
-					       DMA_BIT_MASK(32) >> shift, false);
-			hit32 = iova;
-			if (!iova && policy != SAC_POLICY_SAC)
-				sac_dev_switch(sd, dev, dma_limit, size);
-		}
-		if (!iova)
-			iova = alloc_iova_fast(iovad, iova_len,
-					       dma_limit >> shift, true);
+		unsigned long limit_pfn = dma_limit >> shift;
+
+		/* dma32: below 4 GiB or nothing, reclaiming cached IOVAs first. */
+		if (target == SAC_T_CLAMP32)
+			limit_pfn = min_t(u64, dma_limit,
+					  DMA_BIT_MASK(32)) >> shift;
+		iova = alloc_iova_fast(iovad, iova_len, limit_pfn, true);
+		if (unlikely(!iova))
+			return sac_alloc_failed(dev, sdt, stats, shift, size,
+						dma_limit, t0);
+		outcome = target == SAC_T_CLAMP32 ? SAC_CNT_SAC_HITS :
+						    SAC_CNT_DAC_ALLOCS;
 	}
-
-	ns = sac_clock_ns(t0, sac_clock());
-	sac_account(sd, policy, tried32, hit32, iova, ns);
-	trace_sac_alloc(dev, size, dma_limit, (u64)iova << shift, tried32,
-			hit32, ns, policy);
-	rcu_read_unlock();
-
-	/* Pairs with this_cpu_inc() in sac_ftrace_handler(). */
-	this_cpu_dec(sac_inflight);
-	return (dma_addr_t)iova << shift;
+	return sac_alloc_done(dev, sdt, stats, outcome, iova, shift, size,
+			      dma_limit, t0);
 }
 
 /* ---------------------------------------------------------------------- */
 /* The ftrace callback                                                    */
 
-/*
- * Should the module serve this call? Caller runs with preemption disabled,
- * which makes it an RCU reader of the device table.
- */
-static __always_inline bool sac_hook_takes(struct sac_dev *sd,
-					   struct iommu_domain *domain)
+/* Send this call to sac_alloc_iova(sdt, stats), counting it. */
+static __always_inline void sac_redirect(struct ftrace_regs *fregs,
+					 unsigned long sdt,
+					 struct sac_stats __percpu *stats)
 {
-	if (!(domain->type & __IOMMU_DOMAIN_DMA_API))
-		return false;
-	if (sd) {
-		sac_dev_native_check(sd);
-		if (sac_dev_policy(sd) == SAC_POLICY_KERNEL)
-			return false;
-		return sac_dev_domain_ok(sd, domain);
-	}
-	if (sac_dev_policy(NULL) == SAC_POLICY_KERNEL)
-		return false;
-	return sac_layout_verify(domain);
+	/* Pairs with the outcome counted last by sac_alloc_iova(). */
+	this_cpu_inc(stats->cnt[SAC_CNT_ALLOCS]);
+	sac_fregs_set_extra_args(fregs, sdt, (unsigned long)stats);
+	ftrace_regs_set_instruction_pointer(fregs,
+					    (unsigned long)sac_alloc_iova);
+}
+
+/* A device not in the table: the default policy, the global counters. */
+static noinline void notrace sac_hook_unknown(struct ftrace_regs *fregs,
+					      struct iommu_domain *domain,
+					      struct device *dev)
+{
+	enum sac_target target = SAC_T_KERNEL;
+
+	if ((domain->type & __IOMMU_DOMAIN_DMA_API) &&
+	    sac_layout_verify(domain))
+		target = sac_unknown_target(dev);
+	if (target == SAC_T_KERNEL)
+		this_cpu_inc(sac_global_pcpu.cnt[SAC_CNT_KERNEL_CALLS]);
+	else
+		sac_redirect(fregs, target, &sac_global_pcpu);
 }
 
 /*
  * Called straight from our ftrace trampoline, with the argument registers
  * saved (all x86-64 kernels have DYNAMIC_FTRACE_WITH_ARGS; the frame is
- * enough to read arguments and set the IP, as livepatch does). It guards
- * itself against recursion like livepatch's handler: the trylock also
- * disables preemption, which is what the table lookup needs.
+ * enough to read arguments, write the spare ones and set the IP, as
+ * livepatch does). Preemption is disabled around the lookup: that makes the
+ * callback an RCU reader of the device table on every preemption model.
  */
 static void notrace sac_ftrace_handler(unsigned long ip,
 				       unsigned long parent_ip,
@@ -346,31 +368,27 @@ static void notrace sac_ftrace_handler(unsigned long ip,
 	struct iommu_domain *domain;
 	struct device *dev;
 	struct sac_dev *sd;
-	int bit;
-
-	bit = ftrace_test_recursion_trylock(ip, parent_ip);
-	if (unlikely(bit < 0)) {
-		/* The kernel's own function serves this call. */
-		this_cpu_inc(sac_recursion_misses);
-		pr_warn_once("recursion in the ftrace hook at %pS: calls left to the kernel (recursion_misses in stats)\n",
-			     (void *)parent_ip);
-		return;
-	}
+	unsigned long hot;
 
 	domain = (struct iommu_domain *)ftrace_regs_get_argument(fregs, 0);
 	dev = (struct device *)ftrace_regs_get_argument(fregs, 3);
 
+	preempt_disable_notrace();
 	sd = sac_dev_lookup(dev);
-	if (sac_hook_takes(sd, domain)) {
-		/* Pairs with this_cpu_dec() at the end of sac_alloc_iova(). */
-		this_cpu_inc(sac_inflight);
-		ftrace_regs_set_instruction_pointer(fregs,
-						    (unsigned long)sac_alloc_iova);
-	} else {
-		sac_count(sd, SAC_CNT_KERNEL_CALLS);
+	if (unlikely(!sd)) {
+		sac_hook_unknown(fregs, domain, dev);
+		goto out;
 	}
-
-	ftrace_test_recursion_unlock(bit);
+	hot = READ_ONCE(sd->hot);
+	if (unlikely((hot & ~SAC_HOT_TARGET) != (unsigned long)domain))
+		hot = sac_dev_hot_refresh(sd, domain);
+	if ((hot & SAC_HOT_TARGET) == SAC_T_KERNEL)
+		this_cpu_inc(sd->stats->cnt[SAC_CNT_KERNEL_CALLS]);
+	else
+		sac_redirect(fregs, (unsigned long)sd | (hot & SAC_HOT_TARGET),
+			     sd->stats);
+out:
+	preempt_enable_notrace();
 }
 
 /*
@@ -387,31 +405,12 @@ static struct ftrace_ops sac_ftrace_ops = {
 		,
 };
 
-static unsigned long sac_recursion_misses_sum(void)
-{
-	unsigned long sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(per_cpu(sac_recursion_misses, cpu));
-	return sum;
-}
-
-static long sac_inflight_sum(void)
-{
-	long sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(per_cpu(sac_inflight, cpu));
-	return sum;
-}
-
 void sac_hook_info(struct sac_hook_info *info)
 {
 	info->registered = READ_ONCE(sac_hook_registered);
-	info->inflight = sac_inflight_sum();
-	info->recursion_misses = sac_recursion_misses_sum();
+	info->inflight = sac_inflight_total();
+	info->timing = sac_timing_enabled();
+	info->timing_switch = sac_timing_switched_on();
 	info->vouched = SAC_KERNEL_VOUCHED;
 	info->forcedac = sac_forcedac();
 	info->native_bit = SAC_HAVE_NATIVE_BIT;
@@ -477,10 +476,10 @@ void sac_hook_exit(void)
 	WRITE_ONCE(sac_hook_registered, false);
 
 	/* No new redirections from here on: the sum can only fall. */
-	while (sac_inflight_sum() > 0) {
+	while (sac_inflight_total() > 0) {
 		if (time_after(jiffies, warn_at)) {
 			pr_warn("still waiting for %ld allocations in flight\n",
-				sac_inflight_sum());
+				sac_inflight_total());
 			warn_at = jiffies + 10 * HZ;
 		}
 		usleep_range(500, 1000);
@@ -489,7 +488,7 @@ void sac_hook_exit(void)
 	 * Unconditionally (see the top of this file): on PREEMPT_RT a task
 	 * blocked on an rtlock in alloc_iova_fast() was quiescent for the
 	 * grace period inside unregister_ftrace_function(), and may still be
-	 * between its this_cpu_dec() and its RET.
+	 * between its last this_cpu_inc() and its RET.
 	 */
 	synchronize_rcu_tasks();
 }

@@ -4,11 +4,13 @@
  * ends, which only see sac.h).
  *
  * The hot path (hook.c) reaches the device table, the policy and the
- * counters through the inline helpers here: an RCU hash lookup, a few
- * READ_ONCE()s and per-CPU increments; nothing allocates, nothing sleeps.
- * Every state transition of a device (switch, re-arm, following the kernel's
- * native bit) is a slow path in policy.c under the device's raw spinlock,
- * notrace like everything the hook reaches (see hook.c and policy.c).
+ * counters through the inline helpers here: one RCU hash lookup, one load of
+ * the entry's hot word (the domain last seen and the target precomputed for
+ * it) and two per-CPU increments; nothing allocates, nothing sleeps. Every
+ * state transition of a device (switch, re-arm, following the kernel's
+ * native bit, a new policy or domain) is a slow path in policy.c under the
+ * device's raw spinlock, notrace like everything the hook reaches (see
+ * hook.c and policy.c), and ends by recomputing the hot word.
  */
 #ifndef _SAC_INTERNAL_H
 #define _SAC_INTERNAL_H
@@ -18,6 +20,7 @@
 #include <linux/jump_label.h>
 #include <linux/log2.h>
 #include <linux/math64.h>
+#include <linux/iommu.h>
 #include <linux/percpu.h>
 #include <linux/rculist.h>
 #include <linux/sched/clock.h>
@@ -29,6 +32,19 @@
 #include "sac.h"
 
 #define SAC_HASH_BITS		8
+
+/*
+ * What the hook does with a device's allocation: the low bits of
+ * sac_dev::hot, computed under the device's lock (sac_dev_retarget_locked())
+ * whenever the policy, the default, the state or the domain changes.
+ */
+enum sac_target {
+	SAC_T_KERNEL,		/* the kernel's own function (policy kernel, layout unknown) */
+	SAC_T_FULL,		/* full range at once (dac; auto switched; sac under forcedac) */
+	SAC_T_TRY32,		/* 32-bit first, then full range (auto armed, sac) */
+	SAC_T_CLAMP32,		/* below 4 GiB or nothing (dma32) */
+};
+#define SAC_HOT_TARGET		3UL
 
 /* Low bit of sac_dev::domain: the layout of that domain verified. */
 #define SAC_DOMAIN_OK		1UL
@@ -46,8 +62,23 @@ struct sac_dev {
 	 * from a work item (@free_work: put_device() may sleep).
 	 */
 	struct device *dev;
-	/* Per-CPU counters and histogram: this_cpu_inc() from the hook. */
+	/*
+	 * The hook's one word: the DMA-API domain last seen (a struct
+	 * iommu_domain pointer, 8-byte aligned) | enum sac_target for it; 0
+	 * when none (then the next call takes the slow path). Written under
+	 * @lock with WRITE_ONCE() (sac_dev_retarget_locked()); read by the
+	 * ftrace callback with READ_ONCE().
+	 */
+	unsigned long hot;
+	/*
+	 * Per-CPU counters and histogram: this_cpu_inc() from the hook. The
+	 * callback counts SAC_CNT_ALLOCS, the replacement one outcome last
+	 * (hits, dac_allocs or failed): their difference is the number of
+	 * redirected calls still in flight (sac_stats_inflight()).
+	 */
 	struct sac_stats __percpu *stats;
+	/* What the counters held at the last reset (sac_stats_lock). */
+	struct sac_stats base;
 	/*
 	 * The last domain the hook saw for this device, or'ed with
 	 * SAC_DOMAIN_OK when its layout verified; 0 before the first call;
@@ -138,29 +169,33 @@ void sac_dev_state_init(struct sac_dev *sd);
 /* The 32-bit attempt failed under policy auto: switch once. */
 void sac_dev_switch(struct sac_dev *sd, struct device *dev, u64 dma_limit,
 		    size_t size);
-/* The kernel changed the native bit: follow it (slow path). */
+/* The kernel may have changed the native bit: follow it (slow path). */
 void sac_dev_native_sync(struct sac_dev *sd);
-/* The device got a new domain (kernels without the native bit). */
-void sac_dev_new_domain(struct sac_dev *sd);
-
-/* Cheap check, from the hook, that the native bit still equals our state. */
-static __always_inline void sac_dev_native_check(struct sac_dev *sd)
-{
-	if (!SAC_HAVE_NATIVE_BIT || !sd->pci)
-		return;
-	if (unlikely(sac_native_bit(sd->dev) != READ_ONCE(sd->native_seen)))
-		sac_dev_native_sync(sd);
-}
+/*
+ * The hook met a domain that is not the one in sd->hot: verify it, re-arm
+ * on a new domain (kernels without the native bit), follow the native bit,
+ * and return the new hot word. From the ftrace callback (preemption off).
+ */
+unsigned long sac_dev_hot_refresh(struct sac_dev *sd,
+				  struct iommu_domain *domain);
+/* Recompute sd->hot's target (sd->lock held). */
+void sac_dev_retarget_locked(struct sac_dev *sd);
+/* The target for a device not in the table (default policy, native bit). */
+enum sac_target sac_unknown_target(struct device *dev);
 
 /* ---------------------------------------------------------------------- */
 /* stats.c                                                                */
 
 /*
- * Each allocation is counted once, in its device's set, or in the global
- * set for a device not in the table (and, when an entry is removed, its
- * counts move there). Only outcomes are counted; readers derive the rest
- * (sac_stats_finish()): allocs = sac_hits + dac_allocs + failed and
- * sac_tries = sac_hits + sac_misses.
+ * Each allocation is counted in its device's set, or in the global set for a
+ * device not in the table (and, when an entry is removed, its counts move to
+ * the retired set). The callback counts allocs, the replacement one outcome
+ * (sac_hits, dac_allocs or failed) as its last access to the set, plus
+ * sac_misses and dma32_refusals on their cold paths; readers derive
+ * sac_tries = sac_hits + sac_misses. allocs minus the three outcomes is the
+ * number of redirections not yet returned: the unload and the freeing of a
+ * removed entry wait for it to drain (sac_stats_inflight()), which is why a
+ * reset never zeroes the per-CPU slots (it records a base instead).
  */
 DECLARE_PER_CPU(struct sac_stats, sac_global_pcpu);
 
@@ -172,35 +207,28 @@ static __always_inline void sac_count(struct sac_dev *sd, enum sac_counter c)
 		this_cpu_inc(sac_global_pcpu.cnt[c]);
 }
 
-static __always_inline unsigned int sac_lat_bucket(u64 ns)
-{
-	unsigned int b = ns < 2 ? 0 : ilog2(ns);
+/* Redirected calls counted in @stats and not yet returned (any context). */
+long sac_stats_inflight(struct sac_stats __percpu *stats);
 
-	return b < SAC_LAT_BUCKETS ? b : SAC_LAT_BUCKETS - 1;
-}
-
-static __always_inline void sac_count_lat(struct sac_dev *sd, u64 ns)
-{
-	unsigned int b = sac_lat_bucket(ns);
-
-	if (sd)
-		this_cpu_inc(sd->stats->lat[b]);
-	else
-		this_cpu_inc(sac_global_pcpu.lat[b]);
-}
-
-/* Move a departing entry's counts to the global set (after its grace period). */
+/* Move a departing entry's counts to the retired set (after it drained). */
 void sac_stats_retire(struct sac_dev *sd);
 
 /*
- * The allocator's clock. Where the TSC ticks at a constant rate and is
- * trusted by the kernel, raw cycles (a few instructions), converted to ns
- * once per allocation; otherwise local_clock(). Set up by sac_clock_init().
+ * Latency timing: off by default (a patched NOP in the hot path). On while
+ * the timing parameter/control says so or the sac_alloc trace event is
+ * enabled (sac_timing_get()/sac_timing_put() count the users). The
+ * allocator's clock is raw TSC cycles where the TSC ticks at a constant
+ * rate and the kernel trusts it, local_clock() ns otherwise; buckets hold
+ * ilog2 of clock units, converted to ns only when read
+ * (sac_clock_units_to_ns()).
  */
+DECLARE_STATIC_KEY_FALSE(sac_timing);
 DECLARE_STATIC_KEY_FALSE(sac_clock_tsc);
-extern u32 sac_cyc2ns_mult;
 
-#define SAC_CYC2NS_SHIFT	22
+static __always_inline bool sac_timing_on(void)
+{
+	return static_branch_unlikely(&sac_timing);
+}
 
 static __always_inline u64 sac_clock(void)
 {
@@ -209,17 +237,17 @@ static __always_inline u64 sac_clock(void)
 	return local_clock();
 }
 
-/* ns between two sac_clock() readings (0 if a migration made it negative). */
-static __always_inline u64 sac_clock_ns(u64 t0, u64 t1)
+static __always_inline unsigned int sac_lat_bucket(u64 units)
 {
-	if (unlikely(t1 < t0))
-		return 0;
-	if (static_branch_likely(&sac_clock_tsc))
-		return mul_u64_u32_shr(t1 - t0, sac_cyc2ns_mult,
-				       SAC_CYC2NS_SHIFT);
-	return t1 - t0;
+	unsigned int b = units < 2 ? 0 : ilog2(units);
+
+	return b < SAC_LAT_BUCKETS ? b : SAC_LAT_BUCKETS - 1;
 }
 
+/* Clock units (cycles or ns) to ns; not for the hot path. */
+u64 sac_clock_units_to_ns(u64 units);
+void sac_timing_get(void);
+void sac_timing_put(void);
 void sac_clock_init(void);
 
 /* ---------------------------------------------------------------------- */
@@ -247,6 +275,10 @@ bool sac_domain_layout_ok(const struct iommu_domain *domain);
 void sac_dev_domain_refresh(struct sac_dev *sd);
 /* A driver unbound from the device: forget the domain seen. */
 void sac_dev_domain_forget(struct sac_dev *sd);
+/* Does @domain's private layout verify (notrace; hook and slow paths)? */
+bool sac_layout_verify(const struct iommu_domain *domain);
+/* Redirected calls not yet returned, over every set (unload). */
+long sac_inflight_total(void);
 int sac_hook_init(void);
 void sac_hook_exit(void);
 

@@ -67,6 +67,10 @@ static const struct kernel_param_ops sac_param_default_ops;
 static const struct kernel_param_ops sac_param_devices_ops;
 static const struct kernel_param_ops sac_param_rearm_ops;
 static const struct kernel_param_ops sac_param_reset_ops;
+static const struct kernel_param_ops sac_param_timing_ops;
+
+/* timing= at load; applied by sac_params_start(). */
+static bool timing_at_load;
 
 module_param_cb(default_policy, &sac_param_default_ops, &default_policy, 0644);
 MODULE_PARM_DESC(default_policy,
@@ -78,6 +82,9 @@ module_param_cb(rearm, &sac_param_rearm_ops, NULL, 0200);
 MODULE_PARM_DESC(rearm, "Write a device name or 'all' to re-arm (runtime only)");
 module_param_cb(reset_stats, &sac_param_reset_ops, NULL, 0200);
 MODULE_PARM_DESC(reset_stats, "Write 1 to zero every counter (runtime only)");
+module_param_cb(timing, &sac_param_timing_ops, NULL, 0644);
+MODULE_PARM_DESC(timing,
+		 "Allocation latency timing: 0 (default: off, no cost) or 1; also on while the sac_alloc trace event is enabled");
 
 #define SAC_IOVA32_MAX_IOVAS_MIN	64U
 #define SAC_IOVA32_MAX_IOVAS_MAX	16777216U
@@ -276,6 +283,8 @@ void sac_params_start(void)
 {
 	mutex_lock(&sac_params_lock);
 	sac_params_phase = SAC_PARAMS_LIVE;
+	if (timing_at_load)
+		sac_timing_set(true);
 	mutex_unlock(&sac_params_lock);
 }
 
@@ -602,6 +611,46 @@ static const struct kernel_param_ops sac_param_devices_ops = {
 	.set	= sac_param_devices_set,
 	.get	= sac_param_devices_get,
 	.free	= param_free_charp,
+};
+
+/* "0" or "1", at load and at run time. */
+static int sac_param_timing_set(const char *val, const struct kernel_param *kp)
+{
+	char buf[8];
+	int ret = 0;
+	bool on;
+
+	if (sac_param_input(val, buf, sizeof(buf)) ||
+	    (strcmp(buf, "0") && strcmp(buf, "1"))) {
+		pr_err("timing=: '%s' is not 0 or 1\n", val ? val : "");
+		return -EINVAL;
+	}
+	on = *buf == '1';
+	mutex_lock(&sac_params_lock);
+	if (sac_params_phase == SAC_PARAMS_LOADING)
+		timing_at_load = on;
+	else if (sac_params_phase == SAC_PARAMS_LIVE)
+		sac_timing_set(on);
+	else
+		ret = -ENODEV;
+	mutex_unlock(&sac_params_lock);
+	return ret;
+}
+
+static int sac_param_timing_get(char *buffer, const struct kernel_param *kp)
+{
+	bool on;
+
+	mutex_lock(&sac_params_lock);
+	on = sac_params_phase == SAC_PARAMS_LIVE ? sac_timing_switched_on() :
+						   timing_at_load;
+	mutex_unlock(&sac_params_lock);
+	return sysfs_emit(buffer, "%d\n", on);
+}
+
+static const struct kernel_param_ops sac_param_timing_ops = {
+	.set	= sac_param_timing_set,
+	.get	= sac_param_timing_get,
 };
 
 static const struct kernel_param_ops sac_param_rearm_ops = {

@@ -10,7 +10,7 @@
  *                the kernel cleared its native bit      (sac_dev_native_sync)
  *   dac -> sac   re-arm through a front end             (sac_dev_rearm)
  *                the kernel set its native bit again    (sac_dev_native_sync)
- *                a new domain, without a native bit     (sac_dev_new_domain)
+ *                a new domain, without a native bit     (sac_dev_hot_refresh)
  *
  * Invariant (kernels with dev->iommu->pci_32bit_workaround, PCI devices):
  * the native bit equals "state == sac && !forcedac" whenever the device's
@@ -28,8 +28,17 @@
  * sac_dev_info() notice and follow it. On unload the bit therefore already
  * equals the state, and the kernel carries on from there.
  *
- * Hot path: sac_dev_switch() (from sac_alloc_iova()), sac_dev_native_sync()
- * and sac_dev_new_domain() (from the ftrace callback, preemption disabled)
+ * Every transition, and every change of a policy or of the default, ends
+ * with sac_dev_retarget_locked(): the hook never dispatches on policy and
+ * state itself, it loads sd->hot (the domain | the target computed here).
+ * The native bit is followed here too, not in the hook: the kernel writes
+ * it only in iommu_setup_dma_ops() (a new domain, which the hook sees as a
+ * domain change, or a driver unbind before, which forgets the domain) and
+ * in its own iommu_dma_alloc_iova() (which runs only while a device's
+ * target is kernel: leaving that target resyncs first).
+ *
+ * Hot path: sac_dev_switch() (from sac_alloc_iova()) and
+ * sac_dev_hot_refresh() (from the ftrace callback, preemption disabled)
  * are notrace, and sd->lock is a raw_spinlock_t: on PREEMPT_RT a
  * spinlock_t is a sleeping rtmutex, which the callback must not take. Its
  * critical sections are a handful of stores and the clock read of
@@ -113,6 +122,17 @@ enum sac_policy sac_default_policy(void)
 	return READ_ONCE(sac_default_policy_value);
 }
 
+static void sac_retarget_all(void)
+{
+	struct sac_dev *sd;
+	int bkt;
+
+	rcu_read_lock();
+	sac_for_each_dev_rcu(bkt, sd)
+		sac_dev_native_sync(sd);
+	rcu_read_unlock();
+}
+
 int sac_set_default_policy(enum sac_policy policy)
 {
 	enum sac_policy old;
@@ -120,8 +140,10 @@ int sac_set_default_policy(enum sac_policy policy)
 	if (policy <= SAC_POLICY_DEFAULT || policy >= SAC_POLICY_NR)
 		return -EINVAL;
 	old = xchg(&sac_default_policy_value, policy);
-	if (old != policy)
+	if (old != policy) {
+		sac_retarget_all();
 		trace_sac_policy("*", old, policy);
+	}
 	return 0;
 }
 
@@ -132,13 +154,67 @@ int sac_dev_set_policy(struct sac_dev *sd, enum sac_policy policy)
 	if (policy >= SAC_POLICY_NR)
 		return -EINVAL;
 	old = xchg(&sd->policy, policy);
-	if (old != policy)
+	if (old != policy) {
+		sac_dev_native_sync(sd);
 		trace_sac_policy(dev_name(sd->dev), old, policy);
+	}
 	return 0;
 }
 
 /* ---------------------------------------------------------------------- */
 /* State transitions (sd->lock)                                           */
+
+/* What the hook does for @sd's allocations in its current domain. */
+static enum sac_target notrace sac_dev_target(struct sac_dev *sd)
+{
+	if (!(READ_ONCE(sd->domain) & SAC_DOMAIN_OK))
+		return SAC_T_KERNEL;
+	switch (sac_dev_policy(sd)) {
+	case SAC_POLICY_KERNEL:
+		return SAC_T_KERNEL;
+	case SAC_POLICY_DAC:
+		return SAC_T_FULL;
+	case SAC_POLICY_DMA32:
+		return SAC_T_CLAMP32;
+	case SAC_POLICY_SAC:
+		return sd->pci && sac_forcedac() != 1 ? SAC_T_TRY32 : SAC_T_FULL;
+	default:
+		return sd->pci && sd->state == SAC_STATE_SAC &&
+		       sac_forcedac() != 1 ? SAC_T_TRY32 : SAC_T_FULL;
+	}
+}
+
+void notrace sac_dev_retarget_locked(struct sac_dev *sd)
+{
+	unsigned long hot = sd->hot;
+
+	lockdep_assert_held(&sd->lock);
+	/* No domain seen yet: the hook's next call computes it. */
+	if (hot & ~SAC_HOT_TARGET)
+		WRITE_ONCE(sd->hot, (hot & ~SAC_HOT_TARGET) | sac_dev_target(sd));
+}
+
+enum sac_target notrace sac_unknown_target(struct device *dev)
+{
+	switch (sac_dev_policy(NULL)) {
+	case SAC_POLICY_KERNEL:
+		return SAC_T_KERNEL;
+	case SAC_POLICY_DAC:
+		return SAC_T_FULL;
+	case SAC_POLICY_DMA32:
+		return SAC_T_CLAMP32;
+	case SAC_POLICY_SAC:
+		return dev_is_pci(dev) && sac_forcedac() != 1 ?
+		       SAC_T_TRY32 : SAC_T_FULL;
+	default:
+		/* Not in the table: the kernel's own per-device bit, if any. */
+		if (!dev_is_pci(dev))
+			return SAC_T_FULL;
+		if (SAC_HAVE_NATIVE_BIT)
+			return sac_native_bit(dev) ? SAC_T_TRY32 : SAC_T_FULL;
+		return sac_forcedac() != 1 ? SAC_T_TRY32 : SAC_T_FULL;
+	}
+}
 
 /* Set the state and, where it exists, the native bit with it. */
 static void notrace sac_dev_set_state_locked(struct sac_dev *sd, enum sac_state state)
@@ -149,9 +225,9 @@ static void notrace sac_dev_set_state_locked(struct sac_dev *sd, enum sac_state 
 	WRITE_ONCE(sd->state, state);
 	if (SAC_HAVE_NATIVE_BIT && sd->pci) {
 		sac_native_bit_set(sd->dev, nb);
-		/* Pairs with READ_ONCE() in sac_dev_native_check(). */
 		WRITE_ONCE(sd->native_seen, nb);
 	}
+	sac_dev_retarget_locked(sd);
 }
 
 static void notrace sac_dev_record_switch_locked(struct sac_dev *sd, u64 size,
@@ -175,7 +251,7 @@ void sac_dev_state_init(struct sac_dev *sd)
 	/*
 	 * The kernel may have switched it already. Under iommu.forcedac=1
 	 * the bit was never set and says nothing: the state starts sac, as
-	 * on 6.1, and no 32-bit attempt follows (sac_try32()).
+	 * on 6.1, and no 32-bit attempt follows (sac_dev_target()).
 	 */
 	nb = sac_native_bit(sd->dev);
 	sd->native_seen = nb;
@@ -212,57 +288,117 @@ void notrace sac_dev_switch(struct sac_dev *sd, struct device *dev, u64 dma_limi
 			 SAC_CAUSE_ALLOC);
 }
 
-void notrace sac_dev_native_sync(struct sac_dev *sd)
+/*
+ * Follow the kernel's native bit (sd->lock held): the state it moved the
+ * device to, or SAC_STATE_NR. Pairs with sac_dev_native_report().
+ */
+static enum sac_state notrace sac_dev_native_follow_locked(struct sac_dev *sd)
 {
-	enum sac_cause by = SAC_CAUSE_KERNEL;
 	enum sac_state to = SAC_STATE_NR;
-	unsigned long flags;
 	bool nb;
 
 	if (!SAC_HAVE_NATIVE_BIT || !sd->pci)
-		return;
-	raw_spin_lock_irqsave(&sd->lock, flags);
+		return to;
 	nb = sac_native_bit(sd->dev);
-	if (nb != sd->native_seen) {
-		WRITE_ONCE(sd->native_seen, nb);
-		if (nb && sd->state == SAC_STATE_DAC)
-			to = SAC_STATE_SAC;	/* group type change */
-		else if (!nb && sd->state == SAC_STATE_SAC)
-			to = SAC_STATE_DAC;	/* the kernel's allocator switched */
-		if (to != SAC_STATE_NR)
-			WRITE_ONCE(sd->state, to);
-		if (to == SAC_STATE_DAC)
-			sac_dev_record_switch_locked(sd, 0, by);
-	}
-	raw_spin_unlock_irqrestore(&sd->lock, flags);
+	if (nb == sd->native_seen)
+		return to;
+	WRITE_ONCE(sd->native_seen, nb);
+	if (nb && sd->state == SAC_STATE_DAC)
+		to = SAC_STATE_SAC;	/* group type change */
+	else if (!nb && sd->state == SAC_STATE_SAC)
+		to = SAC_STATE_DAC;	/* the kernel's allocator switched */
+	if (to != SAC_STATE_NR)
+		WRITE_ONCE(sd->state, to);
+	if (to == SAC_STATE_DAC)
+		sac_dev_record_switch_locked(sd, 0, SAC_CAUSE_KERNEL);
+	return to;
+}
 
+static void notrace sac_dev_native_report(struct sac_dev *sd, enum sac_state to)
+{
 	if (to == SAC_STATE_DAC) {
 		sac_count(sd, SAC_CNT_SWITCHES);
-		trace_sac_switch(sd->dev, to, 0, 0, by);
+		trace_sac_switch(sd->dev, to, 0, 0, SAC_CAUSE_KERNEL);
 	} else if (to == SAC_STATE_SAC) {
-		trace_sac_rearm(sd->dev, to, 0, 0, by);
+		trace_sac_rearm(sd->dev, to, 0, 0, SAC_CAUSE_KERNEL);
 	}
 }
 
-static bool notrace sac_dev_rearm_cause(struct sac_dev *sd, enum sac_cause by)
+void notrace sac_dev_native_sync(struct sac_dev *sd)
 {
+	enum sac_state to;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&sd->lock, flags);
+	to = sac_dev_native_follow_locked(sd);
+	sac_dev_retarget_locked(sd);
+	raw_spin_unlock_irqrestore(&sd->lock, flags);
+	sac_dev_native_report(sd, to);
+}
+
+unsigned long notrace sac_dev_hot_refresh(struct sac_dev *sd,
+					  struct iommu_domain *domain)
+{
+	enum sac_state to = SAC_STATE_NR;
+	unsigned long flags, seen, hot;
+	bool ok, rearmed = false;
+
+	/* MSI cookies live on unmanaged domains: never remembered. */
+	if (!(domain->type & __IOMMU_DOMAIN_DMA_API))
+		return SAC_T_KERNEL;
+	ok = sac_layout_verify(domain);
+
+	raw_spin_lock_irqsave(&sd->lock, flags);
+	seen = sd->domain;
+	if ((seen & ~SAC_DOMAIN_OK) != (unsigned long)domain) {
+		WRITE_ONCE(sd->domain,
+			   (unsigned long)domain | (ok ? SAC_DOMAIN_OK : 0));
+		/*
+		 * A fresh IOVA space on a kernel without the native bit:
+		 * re-arm, as iommu_setup_dma_ops() does on 6.6+.
+		 */
+		if (!SAC_HAVE_NATIVE_BIT && seen && ok &&
+		    sd->state != SAC_STATE_SAC) {
+			sac_dev_set_state_locked(sd, SAC_STATE_SAC);
+			rearmed = true;
+		}
+	}
+	to = sac_dev_native_follow_locked(sd);
+	hot = (unsigned long)domain | sac_dev_target(sd);
+	WRITE_ONCE(sd->hot, hot);
+	raw_spin_unlock_irqrestore(&sd->lock, flags);
+
+	sac_dev_native_report(sd, to);
+	if (rearmed)
+		trace_sac_rearm(sd->dev, SAC_STATE_SAC, 0, 0, SAC_CAUSE_DOMAIN);
+	return hot;
+}
+
+void sac_dev_domain_forget(struct sac_dev *sd)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&sd->lock, flags);
+	WRITE_ONCE(sd->domain, SAC_DOMAIN_FORGOTTEN);
+	WRITE_ONCE(sd->hot, 0);
+	raw_spin_unlock_irqrestore(&sd->lock, flags);
+}
+
+static bool sac_dev_rearm_cause(struct sac_dev *sd, enum sac_cause by)
+{
+	enum sac_state to;
 	unsigned long flags;
 	bool changed;
 
-	sac_dev_native_sync(sd);
 	raw_spin_lock_irqsave(&sd->lock, flags);
+	to = sac_dev_native_follow_locked(sd);
 	changed = sd->state != SAC_STATE_SAC;
 	sac_dev_set_state_locked(sd, SAC_STATE_SAC);
 	raw_spin_unlock_irqrestore(&sd->lock, flags);
+	sac_dev_native_report(sd, to);
 	if (changed)
 		trace_sac_rearm(sd->dev, SAC_STATE_SAC, 0, 0, by);
 	return changed;
-}
-
-void notrace sac_dev_new_domain(struct sac_dev *sd)
-{
-	if (sac_dev_rearm_cause(sd, SAC_CAUSE_DOMAIN))
-		dev_dbg(sd->dev, "new IOMMU domain: re-armed\n");
 }
 
 void sac_dev_rearm(struct sac_dev *sd)

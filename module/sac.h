@@ -63,8 +63,10 @@ enum sac_counter {
 	SAC_CNT_NR
 };
 
-/* Latency histogram: bucket 0 holds 0..1 ns, bucket b >= 1 2^b..2^(b+1)-1 ns,
- * the last bucket everything above.
+/*
+ * Latency histogram, in units of the allocator's clock (ns, or TSC cycles):
+ * bucket 0 holds 0..1, bucket b >= 1 2^b..2^(b+1)-1, the last bucket
+ * everything above. sac_lat_bounds() gives the bounds in ns.
  */
 #define SAC_LAT_BUCKETS		32
 
@@ -92,7 +94,8 @@ struct sac_dev_info {
 struct sac_hook_info {
 	bool registered;
 	long inflight;			/* CPUs/tasks inside the hook right now */
-	unsigned long recursion_misses;	/* calls left to the kernel: recursion */
+	bool timing;			/* latency timing on (switch or trace event) */
+	bool timing_switch;		/* the timing switch (parameter, control) */
 	bool vouched;			/* kernel's layouts read from source */
 	int forcedac;			/* 0, 1, -1 = not read (see compat.h) */
 	bool native_bit;		/* kernel has dev->iommu->pci_32bit_workaround */
@@ -186,6 +189,15 @@ void sac_dev_stats(const struct sac_dev *sd, struct sac_stats *out);
 void sac_global_stats(struct sac_stats *out);
 /* Zero the global and every device's counters and histograms. */
 void sac_stats_reset(void);
+/*
+ * Latency timing: the switch (the timing parameter and control file), and
+ * bucket b's bounds in ns (lo..hi inclusive, contiguous and increasing;
+ * the last bucket's hi is U64_MAX), converted from the clock's units.
+ */
+void sac_timing_set(bool on);
+bool sac_timing_switched_on(void);
+bool sac_timing_enabled(void);
+void sac_lat_bounds(unsigned int b, u64 *lo, u64 *hi);
 
 /* hook.c */
 void sac_hook_info(struct sac_hook_info *info);

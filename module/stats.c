@@ -2,30 +2,44 @@
 /*
  * iommu_sac: counters, the allocation latency histogram and its clock.
  *
- * The hook bumps one outcome counter and one histogram bucket per
- * allocation, per CPU, in the device's own set (the global set for devices
- * not in the table); see internal.h. Readers sum over the possible CPUs and
- * derive allocs and sac_tries, so a total is exact once the allocations it
- * counts have returned. The global figures are the global set plus every
- * device's set; a removed entry's counts are moved into the global set
- * after its grace period (a read in between misses them). A reset zeroes
- * the per-CPU slots while allocations may go on: an increment racing with
- * it may survive or be lost, nothing else.
+ * The hook counts per CPU, in the device's own set (the global set for
+ * devices not in the table); see internal.h. Readers sum over the possible
+ * CPUs, subtract the base recorded by the last reset, and derive sac_tries,
+ * so a total is exact once the allocations it counts have returned. The
+ * global figures are the global set plus every device's set plus the
+ * retired set (the counts of removed entries, moved there once the entry
+ * drained). A reset records bases instead of zeroing the per-CPU slots: the
+ * raw slots also tell how many redirected calls are still in flight, which
+ * the unload and the freeing of entries rely on.
+ *
+ * Latency timing costs two clock reads per allocation and is off by
+ * default: a static key with a count of users (the timing parameter or
+ * debugfs control, and the sac_alloc trace event while it is enabled).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpufeature.h>
 #include <linux/cpumask.h>
+#include <linux/mutex.h>
 #include <linux/string.h>
 #include <linux/time64.h>
 
 #include "internal.h"
+#include "trace.h"
 
 DEFINE_PER_CPU(struct sac_stats, sac_global_pcpu);
 
+/* Bases and the retired set: readers, resets and retirements. */
+static DEFINE_MUTEX(sac_stats_lock);
+static struct sac_stats sac_global_base;
+static struct sac_stats sac_retired;
+
+DEFINE_STATIC_KEY_FALSE(sac_timing);
 DEFINE_STATIC_KEY_FALSE(sac_clock_tsc);
+
+#define SAC_CYC2NS_SHIFT	22
 /* ns per TSC cycle << SAC_CYC2NS_SHIFT; written once, before the hook. */
-u32 sac_cyc2ns_mult __read_mostly;
+static u32 sac_cyc2ns_mult __read_mostly;
 
 static const char *const sac_counter_names[] = {
 	[SAC_CNT_ALLOCS]		= "allocs",
@@ -55,6 +69,16 @@ static void sac_stats_add(struct sac_stats *out, const struct sac_stats *s)
 		out->lat[i] += READ_ONCE(s->lat[i]);
 }
 
+static void sac_stats_sub(struct sac_stats *out, const struct sac_stats *s)
+{
+	int i;
+
+	for (i = 0; i < SAC_CNT_NR; i++)
+		out->cnt[i] -= s->cnt[i];
+	for (i = 0; i < SAC_LAT_BUCKETS; i++)
+		out->lat[i] -= s->lat[i];
+}
+
 static void sac_stats_add_pcpu(struct sac_stats *out,
 			       const struct sac_stats __percpu *s)
 {
@@ -64,56 +88,97 @@ static void sac_stats_add_pcpu(struct sac_stats *out,
 		sac_stats_add(out, per_cpu_ptr(s, cpu));
 }
 
-/* Derive the counters the hook does not count itself. */
+/* The raw sums of a per-CPU set (no base subtracted). */
+static void sac_stats_raw(struct sac_stats *out,
+			  const struct sac_stats __percpu *s)
+{
+	memset(out, 0, sizeof(*out));
+	sac_stats_add_pcpu(out, s);
+}
+
+/* Derive the counter the hook does not count itself. */
 static void sac_stats_finish(struct sac_stats *out)
 {
-	out->cnt[SAC_CNT_ALLOCS] = out->cnt[SAC_CNT_SAC_HITS] +
-				   out->cnt[SAC_CNT_DAC_ALLOCS] +
-				   out->cnt[SAC_CNT_FAILED];
 	out->cnt[SAC_CNT_SAC_TRIES] = out->cnt[SAC_CNT_SAC_HITS] +
 				      out->cnt[SAC_CNT_SAC_MISSES];
 }
 
+long sac_stats_inflight(struct sac_stats __percpu *stats)
+{
+	long allocs = 0, done = 0;
+	int cpu;
+
+	/*
+	 * Outcomes first: read later, allocs can only be higher, so a
+	 * concurrent return never makes the difference look drained early.
+	 */
+	for_each_possible_cpu(cpu) {
+		const struct sac_stats *s = per_cpu_ptr(stats, cpu);
+
+		done += READ_ONCE(s->cnt[SAC_CNT_SAC_HITS]) +
+			READ_ONCE(s->cnt[SAC_CNT_DAC_ALLOCS]) +
+			READ_ONCE(s->cnt[SAC_CNT_FAILED]);
+	}
+	/* The outcomes' reads above before the allocs' reads below. */
+	smp_rmb();
+	for_each_possible_cpu(cpu)
+		allocs += READ_ONCE(per_cpu_ptr(stats, cpu)->cnt[SAC_CNT_ALLOCS]);
+	return allocs - done;
+}
+
+long sac_inflight_total(void)
+{
+	struct sac_dev *sd;
+	long sum;
+	int bkt;
+
+	sum = sac_stats_inflight(&sac_global_pcpu);
+	rcu_read_lock();
+	sac_for_each_dev_rcu(bkt, sd)
+		sum += sac_stats_inflight(sd->stats);
+	rcu_read_unlock();
+	return sum;
+}
+
 void sac_dev_stats(const struct sac_dev *sd, struct sac_stats *out)
 {
-	memset(out, 0, sizeof(*out));
-	sac_stats_add_pcpu(out, sd->stats);
+	sac_stats_raw(out, sd->stats);
+	mutex_lock(&sac_stats_lock);
+	sac_stats_sub(out, &sd->base);
+	mutex_unlock(&sac_stats_lock);
 	sac_stats_finish(out);
 }
 
 void sac_global_stats(struct sac_stats *out)
 {
+	struct sac_stats s;
 	struct sac_dev *sd;
 	int bkt;
 
-	memset(out, 0, sizeof(*out));
-	sac_stats_add_pcpu(out, &sac_global_pcpu);
+	mutex_lock(&sac_stats_lock);
+	sac_stats_raw(out, &sac_global_pcpu);
+	sac_stats_sub(out, &sac_global_base);
+	sac_stats_add(out, &sac_retired);
 	rcu_read_lock();
-	sac_for_each_dev_rcu(bkt, sd)
-		sac_stats_add_pcpu(out, sd->stats);
+	sac_for_each_dev_rcu(bkt, sd) {
+		sac_stats_raw(&s, sd->stats);
+		sac_stats_sub(&s, &sd->base);
+		sac_stats_add(out, &s);
+	}
 	rcu_read_unlock();
+	mutex_unlock(&sac_stats_lock);
 	sac_stats_finish(out);
 }
 
 void sac_stats_retire(struct sac_dev *sd)
 {
-	struct sac_stats sum = { 0 };
-	int i;
+	struct sac_stats s;
 
-	sac_stats_add_pcpu(&sum, sd->stats);
-	/* this_cpu_add(): safe against the hook on this CPU. */
-	for (i = 0; i < SAC_CNT_NR; i++)
-		this_cpu_add(sac_global_pcpu.cnt[i], sum.cnt[i]);
-	for (i = 0; i < SAC_LAT_BUCKETS; i++)
-		this_cpu_add(sac_global_pcpu.lat[i], sum.lat[i]);
-}
-
-static void sac_stats_zero(struct sac_stats __percpu *s)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		memset(per_cpu_ptr(s, cpu), 0, sizeof(struct sac_stats));
+	sac_stats_raw(&s, sd->stats);
+	mutex_lock(&sac_stats_lock);
+	sac_stats_sub(&s, &sd->base);
+	sac_stats_add(&sac_retired, &s);
+	mutex_unlock(&sac_stats_lock);
 }
 
 void sac_stats_reset(void)
@@ -121,11 +186,95 @@ void sac_stats_reset(void)
 	struct sac_dev *sd;
 	int bkt;
 
-	sac_stats_zero(&sac_global_pcpu);
+	mutex_lock(&sac_stats_lock);
+	sac_stats_raw(&sac_global_base, &sac_global_pcpu);
+	memset(&sac_retired, 0, sizeof(sac_retired));
 	rcu_read_lock();
 	sac_for_each_dev_rcu(bkt, sd)
-		sac_stats_zero(sd->stats);
+		sac_stats_raw(&sd->base, sd->stats);
 	rcu_read_unlock();
+	mutex_unlock(&sac_stats_lock);
+}
+
+u64 notrace sac_clock_units_to_ns(u64 units)
+{
+	if (static_branch_likely(&sac_clock_tsc))
+		return mul_u64_u32_shr(units, sac_cyc2ns_mult,
+				       SAC_CYC2NS_SHIFT);
+	return units;
+}
+
+void sac_lat_bounds(unsigned int b, u64 *lo, u64 *hi)
+{
+	u64 l = 0, next;
+	unsigned int i;
+
+	/* Strictly increasing even where a bucket is below 1 ns wide. */
+	for (i = 1; i <= b; i++)
+		l = max(sac_clock_units_to_ns(1ULL << i), l + 1);
+	*lo = l;
+	if (b >= SAC_LAT_BUCKETS - 1) {
+		*hi = U64_MAX;
+		return;
+	}
+	next = max(sac_clock_units_to_ns(2ULL << b), l + 1);
+	*hi = next - 1;
+}
+
+/* Users of the timing key: the switch (parameter/control), the trace event. */
+static DEFINE_MUTEX(sac_timing_lock);
+static unsigned int sac_timing_users;
+static bool sac_timing_switch;
+
+void sac_timing_get(void)
+{
+	mutex_lock(&sac_timing_lock);
+	if (!sac_timing_users++)
+		static_branch_enable(&sac_timing);
+	mutex_unlock(&sac_timing_lock);
+}
+
+void sac_timing_put(void)
+{
+	mutex_lock(&sac_timing_lock);
+	if (!WARN_ON_ONCE(!sac_timing_users) && !--sac_timing_users)
+		static_branch_disable(&sac_timing);
+	mutex_unlock(&sac_timing_lock);
+}
+
+bool sac_timing_enabled(void)
+{
+	return static_key_enabled(&sac_timing);
+}
+
+void sac_timing_set(bool on)
+{
+	mutex_lock(&sac_timing_lock);
+	if (on != sac_timing_switch) {
+		sac_timing_switch = on;
+		if (on && !sac_timing_users++)
+			static_branch_enable(&sac_timing);
+		else if (!on && !--sac_timing_users)
+			static_branch_disable(&sac_timing);
+	}
+	mutex_unlock(&sac_timing_lock);
+}
+
+bool sac_timing_switched_on(void)
+{
+	return READ_ONCE(sac_timing_switch);
+}
+
+/* The sac_alloc trace event's registration (trace.h): timing follows it. */
+int sac_trace_alloc_reg(void)
+{
+	sac_timing_get();
+	return 0;
+}
+
+void sac_trace_alloc_unreg(void)
+{
+	sac_timing_put();
 }
 
 void sac_clock_init(void)

@@ -8,7 +8,9 @@
  *   sac_policy   a policy changed (a device's override, or the default: dev=*)
  *
  * Tracepoints sit behind static keys: disabled, an event costs a patched
- * NOP. CREATE_TRACE_POINTS is defined in trace.c only.
+ * NOP. sac_alloc is emitted only while latency timing is on, which its
+ * registration switches on (its ns field is then always measured).
+ * CREATE_TRACE_POINTS is defined in trace.c only.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM iommu_sac
@@ -18,6 +20,10 @@
 
 #include <linux/device.h>
 #include <linux/tracepoint.h>
+
+/* stats.c: latency timing is on while sac_alloc is enabled. */
+int sac_trace_alloc_reg(void);
+void sac_trace_alloc_unreg(void);
 
 #include "compat.h"
 #include "sac.h"
@@ -62,7 +68,7 @@ TRACE_DEFINE_ENUM(SAC_CAUSE_DOMAIN);
 		{ SAC_CAUSE_USER,	"user" },			\
 		{ SAC_CAUSE_DOMAIN,	"domain" })
 
-TRACE_EVENT(sac_alloc,
+TRACE_EVENT_FN(sac_alloc,
 
 	TP_PROTO(struct device *dev, size_t size, u64 limit, u64 iova,
 		 bool tried32, bool hit32, u64 ns, int policy),
@@ -94,7 +100,9 @@ TRACE_EVENT(sac_alloc,
 	TP_printk("dev=%s size=%zu limit=0x%llx iova=0x%llx tried32=%d hit32=%d ns=%llu policy=%s",
 		  __get_str(dev), __entry->size, __entry->limit, __entry->iova,
 		  __entry->tried32, __entry->hit32, __entry->ns,
-		  sac_show_policy(__entry->policy))
+		  sac_show_policy(__entry->policy)),
+
+	sac_trace_alloc_reg, sac_trace_alloc_unreg
 );
 
 DECLARE_EVENT_CLASS(sac_state_change,

@@ -4,8 +4,10 @@
 # rejects bad input (unknown value, empty, a 1 MiB write, binary junk,
 # trailing garbage, an embedded NUL, an unknown device to rearm) with EINVAL and keeps its
 # value; every readable file reads the same with 1-byte and 1 MiB reads;
-# the write-only files cannot be read; the latency histogram adds up to the
-# allocations; reset_stats zeroes every counter.
+# the write-only files cannot be read; latency timing is off by default
+# (histogram empty) and the timing control switches it; with it on the
+# latency histogram adds up to the allocations; reset_stats zeroes every
+# counter.
 # lanes: arm64
 # timeout: 300
 . ./lib.sh
@@ -109,6 +111,28 @@ check_eq "EDU state after rearm" sac "$(kv $ST state)"
 echo all > $E/release
 sleep 1
 
+# timing: latency timing is off by default (no clock reads on the hot
+# path); the histogram then stays empty while allocs count on.
+check_eq "timing: control reads 0 by default" 0 "$(cat $SAC/timing)"
+check_eq "stats: timing off by default" off "$(kv $SAC/stats timing)"
+echo 1 > $SAC/reset_stats
+echo "100 4096" > $E/maploop
+check_eq "timing off: EDU allocs counted (100 mappings)" 100 "$(kv $DS allocs)"
+check_eq "timing off: EDU latency histogram empty" 0 \
+	"$(awk '{ s += $3 } END { print s }' $SAC/devices/$EDU/latency)"
+rb_timing() { cat $SAC/timing; kv $SAC/stats timing; }
+for v in 2 yes on true "1 1" 11 1x -1 01; do
+	printf '%s' "$v" > $T/v
+	rejects "timing '$v'" $SAC/timing $T/v rb_timing
+done
+for f in empty huge 128 junk random; do
+	rejects "timing $f write" $SAC/timing $T/$f rb_timing
+done
+printf '1\n' > $T/v
+accepts "timing '1'" $SAC/timing $T/v
+check_eq "timing: control reads 1" 1 "$(cat $SAC/timing)"
+check_eq "stats: timing on" on "$(kv $SAC/stats timing)"
+
 # reset_stats
 echo 1 > $SAC/reset_stats
 echo "100 4096" > $E/maploop
@@ -141,6 +165,13 @@ check_eq "global counters but kernel_calls after reset_stats, by name (8 of them
 	"allocs=0 sac_tries=0 sac_hits=0 sac_misses=0 dac_allocs=0 failed=0 dma32_refusals=0 switches=0" \
 	"$(for k in allocs sac_tries sac_hits sac_misses dac_allocs failed dma32_refusals switches; do
 		printf '%s=%s ' $k "$(kv $SAC/stats $k)"; done | sed 's/ $//')"
+printf '0' > $T/v
+accepts "timing '0'" $SAC/timing $T/v
+check_eq "stats: timing off again" off "$(kv $SAC/stats timing)"
+echo "10 4096" > $E/maploop
+check_eq "timing off again: EDU allocs counted (10 mappings)" 10 "$(kv $DS allocs)"
+check_eq "timing off again: EDU latency histogram stays empty" 0 \
+	"$(awk '{ s += $3 } END { print s }' $SAC/devices/$EDU/latency)"
 
 # Reads: 1-byte and 1 MiB reads give what cat gives (files that hold still).
 for f in version default_policy devices/$EDU/policy devices/$EDU/state \

@@ -5,7 +5,7 @@
 # FTRACE_OPS_FL_PERMANENT: a write of 0 to kernel.ftrace_enabled fails with
 # EBUSY, ftrace stays on, and a dma32 device is still served by the module
 # (IOVAs below 4 GiB, counted in its stats). With ftrace_enabled already 0
-# the module refuses to load and says why. The stats show recursion_misses.
+# the module refuses to load and says why. Nothing stays in flight.
 # The unload waits for a tasks-RCU grace period of its own (on PREEMPT_RT
 # the one inside unregister_ftrace_function() can end while a task is still
 # in the replacement): the function tracer sees synchronize_rcu_tasks()
@@ -47,7 +47,7 @@ echo 64 > $E/roundtrip
 set -- $(cat $E/roundtrip)
 check_eq "dma32 EDU roundtrip" result=ok "$1"
 check "dma32 EDU roundtrip: IOVA below 4 GiB (${3#iova_to=})" is_below_4g "${3#iova_to=}"
-check_eq "stats: recursion_misses" 0 "$(kv $SAC/stats recursion_misses)"
+check_eq "stats: inflight (allocs minus outcomes) when idle" 0 "$(kv $SAC/stats inflight)"
 echo default > $SAC/devices/$EDU/policy
 # Should the write have got through (the defect), switch ftrace back on.
 [ "$(cat $FE)" = 1 ] || echo 1 > $FE

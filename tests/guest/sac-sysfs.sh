@@ -6,7 +6,7 @@
 # for present and future devices), rearm and reset_stats; bad input is
 # EINVAL and changes nothing; two concurrent writers of rule sets never
 # leave a mix; sacctl through debugfs and through sysfs leaves the same
-# state.
+# state. The timing switch (also at load) agrees with debugfs.
 # timeout: 300
 . ./lib.sh
 
@@ -36,6 +36,28 @@ state() {
 	echo "default $(cat $D/default_policy) devices $(cat $P/devices)"
 	for d in $D/devices/*; do echo "${d##*/} $(cat $d/policy)"; done
 }
+
+# timing: the latency switch, also in sysfs (boot: iommu_sac.timing=1).
+check_eq "timing: mode 644, reads 0 by default" "644 0" "$(stat -c %a $P/timing) $(cat $P/timing)"
+for v in 2 yes on "1 1" " " x -1; do
+	check_eq "timing '$v': refused" 1 "$(wr $P/timing "$v")"
+done
+check_eq "timing: still 0, stats say off" "0 off" "$(cat $P/timing) $(kv $D/stats timing)"
+check_eq "write timing 1" 0 "$(wr $P/timing 1)"
+check_eq "timing: sysfs, debugfs and stats agree" "1 1 on" \
+	"$(cat $P/timing) $(cat $D/timing) $(kv $D/stats timing)"
+echo 0 > $D/timing
+check_eq "a debugfs write shows in the parameter" "0 off" "$(cat $P/timing) $(kv $D/stats timing)"
+check "iommu_sac reloads with timing=1" sh -c "rmmod iommu_sac && insmod /lib/sac/iommu_sac.ko timing=1"
+check_eq "timing=1 at load: on" "1 on" "$(cat $P/timing) $(kv $D/stats timing)"
+echo 1 > $D/reset_stats
+echo "20 4096" > $E/$EDU/maploop
+check_eq "timing=1 at load: the EDU's 20 mappings timed" 20 \
+	"$(awk '{ s += $3 } END { print s }' $D/devices/$EDU/latency)"
+check "iommu_sac refuses timing=2 at load" sh -c "rmmod iommu_sac && ! insmod /lib/sac/iommu_sac.ko timing=2 2>/dev/null"
+check "dmesg names the bad timing value" sh -c "dmesg | tail -n 5 | grep -q \"timing=: '2' is not 0 or 1\""
+check "iommu_sac.ko loads without parameters again" insmod /lib/sac/iommu_sac.ko
+check_eq "timing: off again after the reload" "0 off" "$(cat $P/timing) $(kv $D/stats timing)"
 
 check_eq "write default_policy dac" 0 "$(wr $P/default_policy dac)"
 check_eq "debugfs sees the default" dac "$(cat $D/default_policy)"
