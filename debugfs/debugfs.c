@@ -87,7 +87,10 @@ static int sac_dbg_stats_show(struct seq_file *m, void *unused)
 	sac_hook_info(&hi);
 	sac_dbg_show_counters(m, &s);
 	seq_printf(m, "hook %s\n", hi.registered ? "registered" : "unregistered");
-	seq_printf(m, "inflight %ld\n", hi.inflight);
+	if (hi.inflight < 0)
+		seq_puts(m, "inflight -\n");
+	else
+		seq_printf(m, "inflight %ld\n", hi.inflight);
 	seq_printf(m, "devices %u\n", hi.devices);
 	seq_printf(m, "default_policy %s\n",
 		   sac_policy_name(sac_default_policy()));

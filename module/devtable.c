@@ -19,7 +19,7 @@
  * sac_table_lock, so a front end never sees an entry it was not told about.
  *
  * Freeing: a removed device's entry goes to queue_rcu_work() on sac_free_wq
- * (its grace period, then the wait for redirected calls still using it,
+ * (its grace period, then the waits for redirected calls still using it,
  * then put_device(), which may sleep, in process context), so removing N
  * devices (SR-IOV VFs) costs no grace period under the mutex. At exit, sac_devtable_exit() waits for all of them:
  * rcu_barrier() for the grace periods queued, then destroy_workqueue()
@@ -129,18 +129,21 @@ static void sac_dev_free(struct sac_dev *sd)
 }
 
 /*
- * A removed entry, a grace period after its unlinking: no callback can find
- * it any more, but a redirected call that found it earlier may still be in
- * the replacement (hook.c), until it counts its outcome.
+ * A removed entry, an RCU grace period after its unlinking: no callback can
+ * find it any more, but a task may still be between the callback that found
+ * it and the end of the replacement (hook.c). Nothing sleeps there but, on
+ * PREEMPT_RT, an rtlock: a tasks-RCU grace period covers the others, the
+ * entry's return count (SAC_COUNT_DONE) those.
  */
 static void sac_dev_free_work(struct work_struct *work)
 {
 	struct sac_dev *sd = container_of(to_rcu_work(work), struct sac_dev,
 					  free_work);
 
+	synchronize_rcu_tasks();
 	while (sac_stats_inflight(sd->stats) > 0)
 		usleep_range(100, 200);
-	/* Pairs with sac_release_barrier() before the outcome's increment. */
+	/* Pairs with sac_release_barrier() before the return's count. */
 	smp_mb();
 	sac_stats_retire(sd);
 	sac_dev_free(sd);
@@ -157,7 +160,7 @@ static void sac_dev_add_locked(struct device *dev)
 	sd = kzalloc(sizeof(*sd), GFP_KERNEL);
 	if (!sd)
 		goto nomem;
-	sd->stats = alloc_percpu(struct sac_stats);
+	sd->stats = alloc_percpu(struct sac_pcpu);
 	if (!sd->stats) {
 		kfree(sd);
 		goto nomem;

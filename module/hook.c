@@ -10,33 +10,34 @@
  * whenever the policy, the default, the state or the domain changed
  * (policy.c). A different domain takes the slow path
  * (sac_dev_hot_refresh(): layout verification, 6.1's re-arm on a new
- * domain, the native bit). Target kernel leaves the IP alone, so the
- * kernel's own function runs (counted in kernel_calls); any other target
- * counts the allocation and points the IP at sac_alloc_iova(), which has
- * the signature of the original plus two arguments the callback writes
- * into the saved frame's spare argument registers: the entry | the target,
- * and the entry's per-CPU counters. The trampoline "returns" into it with
- * the original arguments and return address, so it returns to the original
- * caller. The original is never called through a pointer (IBT seals it on
- * 6.12+).
+ * domain, the native bit). The callback counts the call by its target in
+ * the entry's per-CPU counters, the one count of the common path. Target
+ * kernel leaves the IP alone, so the kernel's own function runs; any other
+ * target points the IP at sac_alloc_iova(), which has the signature of the
+ * original plus two arguments the callback writes into the saved frame's
+ * spare argument registers: the target and the entry. The trampoline
+ * "returns" into it with the original arguments and return address, so it
+ * returns to the original caller. The original is never called through a
+ * pointer (IBT seals it on 6.12+).
  *
  * sac_alloc_iova() is the running kernel's iommu_dma_alloc_iova() (6.1,
  * 6.12 and 7.2 agree apart from the SAC condition; the size round-up lives
  * in alloc_iova_fast() on all of them), except that the target decides the
- * 32-bit attempt. It looks nothing up: the entry it got is kept alive by
- * its own count (below). Its rare outcomes (a 32-bit miss, which may
- * switch the device; a failure) are out of line; its common ones end with
- * one per-CPU increment. Latency timing and the trace event sit behind
- * static keys (off: patched NOPs).
+ * 32-bit attempt. It looks nothing up and counts nothing on its common
+ * path: a hit below 4 GiB under try32, a full-range IOVA under full, a
+ * 32-bit one under clamp32 are what the callback's count already says.
+ * The rare outcomes (a 32-bit miss, which may switch the device; a
+ * failure; a try32 call whose limit is within 32 bits) are counted out of
+ * line. Latency timing and the trace event sit behind static keys (off:
+ * patched NOPs).
  *
- * Lifetime of an entry on this path: the callback looks it up with
- * preemption disabled (an RCU reader: entries are unlinked, then freed
- * after a grace period) and counts allocs in it before it enables
- * preemption again; the replacement's last access to it is the increment
- * of one outcome counter. An entry is freed only after its grace period
- * AND after allocs minus outcomes drained to 0 (devtable.c), so a
- * replacement that blocked for a while (an rtlock on PREEMPT_RT) never
- * touches freed memory, without rcu_read_lock() on this path.
+ * Lifetime of the entry on this path (internal.h, SAC_COUNT_DONE): the
+ * callback looks it up with preemption disabled (an RCU reader); a removed
+ * entry is freed only after an RCU and a tasks-RCU grace period, and
+ * nothing between the callback and the replacement's return sleeps except,
+ * on PREEMPT_RT, an rtlock inside alloc_iova_fast(). There the replacement
+ * counts its return as its last access to the entry, and freeing waits
+ * for the count. So no rcu_read_lock() and no second lookup on this path.
  *
  * Recursion: the callback takes no recursion lock. Everything it reaches is
  * notrace or inlined and maps no DMA, so it cannot re-enter
@@ -44,7 +45,7 @@
  * a netconsole driver mapping a buffer) happens in the replacement, which
  * is an ordinary reentrant function. Where several ftrace ops share the
  * call site, ftrace's list function guards the callbacks with its own
- * recursion lock (and then disables preemption for us as well).
+ * recursion lock.
  *
  * The ops is FTRACE_OPS_FL_PERMANENT, as livepatch's: while it is
  * registered, a write of 0 to kernel.ftrace_enabled fails with EBUSY
@@ -53,17 +54,19 @@
  *
  * Unload: unregister_ftrace_function() waits, for our dynamic ops, until
  * no CPU is in the callback (synchronize_rcu_tasks_rude()) and, on
- * preemptible kernels, synchronize_rcu_tasks(). sac_hook_exit() then waits
- * for every redirected call to count its outcome (sac_inflight_total()),
- * then always for a tasks-RCU grace period of its own: a task between its
- * last increment and its final RET must be gone before the text is freed.
- * The wait cannot be skipped: alloc_iova_fast() takes spinlocks, which are
- * sleeping rtlocks on PREEMPT_RT, and tasks-RCU counts a task blocked on
- * one as quiescent, so the grace period inside unregister_ftrace_function()
- * may have ended while a task was still in sac_alloc_iova(). If
- * unregistering fails, a call site may still reach the callback:
- * sac_hook_exit() then never returns (the module's text and tables stay,
- * the hook keeps working), and says so.
+ * preemptible kernels, synchronize_rcu_tasks(). On PREEMPT_RT
+ * sac_hook_exit() then waits until every redirected call counted its
+ * return (sac_inflight_total()). Then it always waits for a tasks-RCU grace
+ * period of its own: a task between its last count and its final RET (or,
+ * without the return count, anywhere in the replacement, where nothing
+ * sleeps off PREEMPT_RT) must be gone before the text is freed. The wait
+ * cannot be skipped: alloc_iova_fast() takes spinlocks, which are sleeping
+ * rtlocks on PREEMPT_RT, and tasks-RCU counts a task blocked on one as
+ * quiescent, so the grace period inside unregister_ftrace_function() may
+ * have ended while a task was still in sac_alloc_iova(). If unregistering
+ * fails, a call site may still reach the callback: sac_hook_exit() then
+ * never returns (the module's text and tables stay, the hook keeps
+ * working), and says so.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -181,109 +184,100 @@ int sac_layout_check(void)
 /* ---------------------------------------------------------------------- */
 /* The replacement allocator                                              */
 
-/* The policy an entry | target word stands for (trace event; cold). */
-static enum sac_policy notrace sac_sdt_policy(unsigned long sdt)
+/* The per-CPU counters of an entry, or the global ones (NULL). */
+static __always_inline struct sac_pcpu __percpu *sac_stats_of(struct sac_dev *sd)
 {
-	return sac_dev_policy((struct sac_dev *)(sdt & ~SAC_HOT_TARGET));
+	return sd ? sd->stats : &sac_global_pcpu;
+}
+
+/*
+ * The end of every redirected call. On PREEMPT_RT its last access to the
+ * entry is counting its return (internal.h: SAC_COUNT_DONE); elsewhere
+ * nothing is counted here.
+ */
+static __always_inline void sac_alloc_return(struct sac_dev *sd)
+{
+	if (SAC_COUNT_DONE) {
+		/* Every access to the entry before the count that frees it. */
+		sac_release_barrier();
+		this_cpu_inc(sac_stats_of(sd)->raw[SAC_RAW_DONE]);
+	}
 }
 
 /* Timing is on: the latency bucket and, if enabled, the trace event. */
 static noinline void notrace sac_alloc_timed(struct device *dev,
-					     unsigned long sdt,
-					     struct sac_stats __percpu *stats,
-					     enum sac_counter outcome,
+					     struct sac_dev *sd,
+					     unsigned long target, bool hit32,
 					     u64 addr, size_t size,
 					     u64 dma_limit, u64 t0)
 {
-	unsigned long target = sdt & SAC_HOT_TARGET;
 	u64 t1 = sac_clock(), units = t1 > t0 ? t1 - t0 : 0;
 	bool tried32 = target == SAC_T_CLAMP32 ||
 		       (target == SAC_T_TRY32 && dma_limit > DMA_BIT_MASK(32));
 
 	/* t0 is 0 when timing came on during this call. */
 	if (t0)
-		this_cpu_inc(stats->lat[sac_lat_bucket(units)]);
+		this_cpu_inc(sac_stats_of(sd)->lat[sac_lat_bucket(units)]);
 	if (trace_sac_alloc_enabled())
-		trace_sac_alloc(dev, size, dma_limit, addr, tried32,
-				outcome == SAC_CNT_SAC_HITS,
+		trace_sac_alloc(dev, size, dma_limit, addr, tried32, hit32,
 				t0 ? sac_clock_units_to_ns(units) : 0,
-				sac_sdt_policy(sdt));
+				sac_dev_policy(sd));
 }
 
-/*
- * The end of every redirected call: the latency bucket and the trace event
- * when they are on, then the outcome as the last access to the entry's
- * counters (what lets devtable.c free a removed entry, see the top).
- */
-static __always_inline dma_addr_t sac_alloc_done(struct device *dev,
-						 unsigned long sdt,
-						 struct sac_stats __percpu *stats,
-						 enum sac_counter outcome,
-						 unsigned long iova,
-						 unsigned long shift, size_t size,
-						 u64 dma_limit, u64 t0)
-{
-	if (sac_timing_on())
-		sac_alloc_timed(dev, sdt, stats, outcome, iova << shift, size,
-				dma_limit, t0);
-	/* Every access to the entry above happens before the count. */
-	sac_release_barrier();
-	this_cpu_inc(stats->cnt[outcome]);
-	return (dma_addr_t)iova << shift;
-}
-
-/* Policy auto or sac: the 32-bit attempt failed. Out of line. */
+/* Target try32: the 32-bit attempt failed. Out of line. */
 static noinline dma_addr_t notrace sac_alloc_miss(struct iova_domain *iovad,
 						  unsigned long iova_len,
 						  unsigned long shift,
 						  u64 dma_limit,
 						  struct device *dev,
-						  unsigned long sdt,
-						  struct sac_stats __percpu *stats,
-						  size_t size, u64 t0)
+						  struct sac_dev *sd, u64 t0)
 {
-	struct sac_dev *sd = (struct sac_dev *)(sdt & ~SAC_HOT_TARGET);
 	unsigned long iova;
 
-	this_cpu_inc(stats->cnt[SAC_CNT_SAC_MISSES]);
+	this_cpu_inc(sac_stats_of(sd)->raw[SAC_RAW_MISSES]);
+	/* Policy sac keeps trying 32 bits first; auto switches once. */
 	if (sac_dev_policy(sd) != SAC_POLICY_SAC)
-		sac_dev_switch(sd, dev, dma_limit, size);
+		sac_dev_switch(sd, dev, dma_limit, iova_len << shift);
 	iova = alloc_iova_fast(iovad, iova_len, dma_limit >> shift, true);
-	return sac_alloc_done(dev, sdt, stats,
-			      iova ? SAC_CNT_DAC_ALLOCS : SAC_CNT_FAILED,
-			      iova, shift, size, dma_limit, t0);
+	if (!iova)
+		this_cpu_inc(sac_stats_of(sd)->raw[SAC_RAW_FAILED]);
+	if (sac_timing_on())
+		sac_alloc_timed(dev, sd, SAC_T_TRY32, false, (u64)iova << shift,
+				iova_len << shift, dma_limit, t0);
+	sac_alloc_return(sd);
+	return (dma_addr_t)iova << shift;
 }
 
-/* No IOVA in the full (or 32-bit clamped) range. Out of line. */
+/* No IOVA in the full (or, for dma32, the 32-bit) range. Out of line. */
 static noinline dma_addr_t notrace sac_alloc_failed(struct device *dev,
-						    unsigned long sdt,
-						    struct sac_stats __percpu *stats,
-						    unsigned long shift,
+						    struct sac_dev *sd,
+						    unsigned long target,
 						    size_t size, u64 dma_limit,
 						    u64 t0)
 {
-	if ((sdt & SAC_HOT_TARGET) == SAC_T_CLAMP32) {
-		this_cpu_inc(stats->cnt[SAC_CNT_SAC_MISSES]);
-		this_cpu_inc(stats->cnt[SAC_CNT_DMA32_REFUSALS]);
-	}
-	return sac_alloc_done(dev, sdt, stats, SAC_CNT_FAILED, 0, shift, size,
-			      dma_limit, t0);
+	this_cpu_inc(sac_stats_of(sd)->raw[SAC_RAW_FAILED]);
+	if (target == SAC_T_CLAMP32)
+		this_cpu_inc(sac_stats_of(sd)->raw[SAC_RAW_REFUSALS]);
+	if (sac_timing_on())
+		sac_alloc_timed(dev, sd, target, false, 0, size, dma_limit, t0);
+	sac_alloc_return(sd);
+	return 0;
 }
 
 /*
  * Entered from the ftrace trampoline in place of iommu_dma_alloc_iova(),
- * with its arguments, for a verified DMA-API domain only; @sdt and @stats
- * are the callback's (sac_redirect()).
+ * with its arguments, for a verified DMA-API domain only; @target and @sd
+ * are the callback's (sac_redirect(); @sd NULL for a device not in the
+ * table), and the callback has counted the call by its target.
  */
 static dma_addr_t notrace sac_alloc_iova(struct iommu_domain *domain,
 					 size_t size, u64 dma_limit,
-					 struct device *dev, unsigned long sdt,
-					 struct sac_stats __percpu *stats)
+					 struct device *dev,
+					 unsigned long target,
+					 struct sac_dev *sd)
 {
 	struct iova_domain *iovad = sac_domain_iovad(domain);
-	unsigned long target = sdt & SAC_HOT_TARGET;
-	unsigned long shift, iova_len, iova;
-	enum sac_counter outcome;
+	unsigned long shift, iova_len, limit_pfn, iova;
 	u64 t0 = 0;
 
 	if (sac_timing_on())
@@ -297,60 +291,70 @@ static dma_addr_t notrace sac_alloc_iova(struct iommu_domain *domain,
 		dma_limit = min_t(u64, dma_limit,
 				  domain->geometry.aperture_end);
 
-	if (target == SAC_T_TRY32 && dma_limit > DMA_BIT_MASK(32)) {
-		iova = alloc_iova_fast(iovad, iova_len,
-				       DMA_BIT_MASK(32) >> shift, false);
-		if (unlikely(!iova))
-			return sac_alloc_miss(iovad, iova_len, shift, dma_limit,
-					      dev, sdt, stats, size, t0);
-		outcome = SAC_CNT_SAC_HITS;
-	} else {
-		unsigned long limit_pfn = dma_limit >> shift;
-
+	limit_pfn = dma_limit >> shift;
+	if (target == SAC_T_TRY32) {
+		if (likely(dma_limit > DMA_BIT_MASK(32))) {
+			iova = alloc_iova_fast(iovad, iova_len,
+					       DMA_BIT_MASK(32) >> shift, false);
+			if (unlikely(!iova))
+				return sac_alloc_miss(iovad, iova_len, shift,
+						      dma_limit, dev, sd, t0);
+			goto done;
+		}
+		/* A limit within 32 bits: the kernel makes no attempt either. */
+		this_cpu_inc(sac_stats_of(sd)->raw[SAC_RAW_UNTRIED]);
+	} else if (target == SAC_T_CLAMP32) {
 		/* dma32: below 4 GiB or nothing, reclaiming cached IOVAs first. */
-		if (target == SAC_T_CLAMP32)
-			limit_pfn = min_t(u64, dma_limit,
-					  DMA_BIT_MASK(32)) >> shift;
-		iova = alloc_iova_fast(iovad, iova_len, limit_pfn, true);
-		if (unlikely(!iova))
-			return sac_alloc_failed(dev, sdt, stats, shift, size,
-						dma_limit, t0);
-		outcome = target == SAC_T_CLAMP32 ? SAC_CNT_SAC_HITS :
-						    SAC_CNT_DAC_ALLOCS;
+		limit_pfn = min_t(u64, dma_limit, DMA_BIT_MASK(32)) >> shift;
 	}
-	return sac_alloc_done(dev, sdt, stats, outcome, iova, shift, size,
-			      dma_limit, t0);
+	iova = alloc_iova_fast(iovad, iova_len, limit_pfn, true);
+	if (unlikely(!iova))
+		return sac_alloc_failed(dev, sd, target, size, dma_limit, t0);
+done:
+	if (sac_timing_on())
+		sac_alloc_timed(dev, sd, target,
+				target == SAC_T_CLAMP32 ||
+				(target == SAC_T_TRY32 &&
+				 dma_limit > DMA_BIT_MASK(32)),
+				(u64)iova << shift, size, dma_limit, t0);
+	sac_alloc_return(sd);
+	return (dma_addr_t)iova << shift;
 }
 
 /* ---------------------------------------------------------------------- */
 /* The ftrace callback                                                    */
 
-/* Send this call to sac_alloc_iova(sdt, stats), counting it. */
+/* Send this call to sac_alloc_iova(..., target, sd). */
 static __always_inline void sac_redirect(struct ftrace_regs *fregs,
-					 unsigned long sdt,
-					 struct sac_stats __percpu *stats)
+					 unsigned long target,
+					 struct sac_dev *sd)
 {
-	/* Pairs with the outcome counted last by sac_alloc_iova(). */
-	this_cpu_inc(stats->cnt[SAC_CNT_ALLOCS]);
-	sac_fregs_set_extra_args(fregs, sdt, (unsigned long)stats);
+	sac_fregs_set_extra_args(fregs, target, (unsigned long)sd);
 	ftrace_regs_set_instruction_pointer(fregs,
 					    (unsigned long)sac_alloc_iova);
 }
 
-/* A device not in the table: the default policy, the global counters. */
-static noinline void notrace sac_hook_unknown(struct ftrace_regs *fregs,
-					      struct iommu_domain *domain,
-					      struct device *dev)
+/*
+ * The callback's slow path, out of line so that its common path needs no
+ * stack frame: a device not in the table (the default policy, the global
+ * counters), or a domain other than the one in the entry's hot word.
+ */
+static noinline void notrace sac_hook_slow(struct ftrace_regs *fregs,
+					   struct sac_dev *sd,
+					   struct iommu_domain *domain,
+					   struct device *dev)
 {
 	enum sac_target target = SAC_T_KERNEL;
 
-	if ((domain->type & __IOMMU_DOMAIN_DMA_API) &&
-	    sac_layout_verify(domain))
+	if (sd) {
+		target = sac_dev_hot_refresh(sd, domain) & SAC_HOT_TARGET;
+	} else if ((domain->type & __IOMMU_DOMAIN_DMA_API) &&
+		   sac_layout_verify(domain)) {
 		target = sac_unknown_target(dev);
-	if (target == SAC_T_KERNEL)
-		this_cpu_inc(sac_global_pcpu.cnt[SAC_CNT_KERNEL_CALLS]);
-	else
-		sac_redirect(fregs, target, &sac_global_pcpu);
+	}
+	this_cpu_inc(sac_stats_of(sd)->raw[target]);
+	if (target != SAC_T_KERNEL)
+		sac_redirect(fregs, target, sd);
 }
 
 /*
@@ -366,28 +370,28 @@ static void notrace sac_ftrace_handler(unsigned long ip,
 				       struct ftrace_regs *fregs)
 {
 	struct iommu_domain *domain;
+	unsigned long hot, target;
 	struct device *dev;
 	struct sac_dev *sd;
-	unsigned long hot;
 
 	domain = (struct iommu_domain *)ftrace_regs_get_argument(fregs, 0);
 	dev = (struct device *)ftrace_regs_get_argument(fregs, 3);
 
 	preempt_disable_notrace();
 	sd = sac_dev_lookup(dev);
-	if (unlikely(!sd)) {
-		sac_hook_unknown(fregs, domain, dev);
-		goto out;
+	if (likely(sd)) {
+		hot = READ_ONCE(sd->hot);
+		if (likely((hot & ~SAC_HOT_TARGET) == (unsigned long)domain)) {
+			target = hot & SAC_HOT_TARGET;
+			/* The one count of the common path: by target. */
+			this_cpu_inc(sd->stats->raw[target]);
+			if (target != SAC_T_KERNEL)
+				sac_redirect(fregs, target, sd);
+			preempt_enable_notrace();
+			return;
+		}
 	}
-	hot = READ_ONCE(sd->hot);
-	if (unlikely((hot & ~SAC_HOT_TARGET) != (unsigned long)domain))
-		hot = sac_dev_hot_refresh(sd, domain);
-	if ((hot & SAC_HOT_TARGET) == SAC_T_KERNEL)
-		this_cpu_inc(sd->stats->cnt[SAC_CNT_KERNEL_CALLS]);
-	else
-		sac_redirect(fregs, (unsigned long)sd | (hot & SAC_HOT_TARGET),
-			     sd->stats);
-out:
+	sac_hook_slow(fregs, sd, domain, dev);
 	preempt_enable_notrace();
 }
 
@@ -475,7 +479,7 @@ void sac_hook_exit(void)
 	ftrace_free_filter(&sac_ftrace_ops);
 	WRITE_ONCE(sac_hook_registered, false);
 
-	/* No new redirections from here on: the sum can only fall. */
+	/* No new redirections from here on: the sum can only fall (RT). */
 	while (sac_inflight_total() > 0) {
 		if (time_after(jiffies, warn_at)) {
 			pr_warn("still waiting for %ld allocations in flight\n",

@@ -46,6 +46,37 @@ enum sac_target {
 };
 #define SAC_HOT_TARGET		3UL
 
+/*
+ * The hook's raw per-CPU counters. The first four are indexed by enum
+ * sac_target: the callback counts every call it sees, by target, with one
+ * increment, and that is the only count on the common path. The rest are
+ * the rare outcomes, counted out of line (and, on PREEMPT_RT, the calls
+ * that returned: see SAC_COUNT_DONE). Readers derive the counters of enum
+ * sac_counter (stats.c, sac_stats_derive()).
+ */
+enum sac_raw {
+	SAC_RAW_KERNEL,		/* target kernel: calls left to the kernel */
+	SAC_RAW_FULL,		/* target full: full range at once */
+	SAC_RAW_TRY32,		/* target try32 */
+	SAC_RAW_CLAMP32,	/* target clamp32 (dma32) */
+	SAC_RAW_UNTRIED,	/* try32 with a limit within 32 bits: no attempt */
+	SAC_RAW_MISSES,		/* try32: the 32-bit attempt failed */
+	SAC_RAW_FAILED,		/* a redirected call returned no IOVA */
+	SAC_RAW_REFUSALS,	/* clamp32: nothing below 4 GiB */
+	SAC_RAW_SWITCHES,	/* sac -> dac switches (ours and the kernel's) */
+	SAC_RAW_DONE,		/* redirected calls returned (PREEMPT_RT only) */
+	SAC_RAW_NR
+};
+static_assert((int)SAC_RAW_KERNEL == (int)SAC_T_KERNEL &&
+	      (int)SAC_RAW_FULL == (int)SAC_T_FULL &&
+	      (int)SAC_RAW_TRY32 == (int)SAC_T_TRY32 &&
+	      (int)SAC_RAW_CLAMP32 == (int)SAC_T_CLAMP32);
+
+struct sac_pcpu {
+	u64 raw[SAC_RAW_NR];
+	u64 lat[SAC_LAT_BUCKETS];
+};
+
 /* Low bit of sac_dev::domain: the layout of that domain verified. */
 #define SAC_DOMAIN_OK		1UL
 /*
@@ -70,15 +101,10 @@ struct sac_dev {
 	 * ftrace callback with READ_ONCE().
 	 */
 	unsigned long hot;
-	/*
-	 * Per-CPU counters and histogram: this_cpu_inc() from the hook. The
-	 * callback counts SAC_CNT_ALLOCS, the replacement one outcome last
-	 * (hits, dac_allocs or failed): their difference is the number of
-	 * redirected calls still in flight (sac_stats_inflight()).
-	 */
-	struct sac_stats __percpu *stats;
+	/* Per-CPU raw counters and histogram: this_cpu_inc() from the hook. */
+	struct sac_pcpu __percpu *stats;
 	/* What the counters held at the last reset (sac_stats_lock). */
-	struct sac_stats base;
+	struct sac_pcpu base;
 	/*
 	 * The last domain the hook saw for this device, or'ed with
 	 * SAC_DOMAIN_OK when its layout verified; 0 before the first call;
@@ -187,28 +213,35 @@ enum sac_target sac_unknown_target(struct device *dev);
 /* stats.c                                                                */
 
 /*
- * Each allocation is counted in its device's set, or in the global set for a
- * device not in the table (and, when an entry is removed, its counts move to
- * the retired set). The callback counts allocs, the replacement one outcome
- * (sac_hits, dac_allocs or failed) as its last access to the set, plus
- * sac_misses and dma32_refusals on their cold paths; readers derive
- * sac_tries = sac_hits + sac_misses. allocs minus the three outcomes is the
- * number of redirections not yet returned: the unload and the freeing of a
- * removed entry wait for it to drain (sac_stats_inflight()), which is why a
- * reset never zeroes the per-CPU slots (it records a base instead).
+ * Lifetime of an entry on the hot path: the callback finds it with
+ * preemption disabled; the replacement uses it until it returns. A removed
+ * entry is freed after an RCU grace period (no callback can find it any
+ * more) and a tasks-RCU grace period (no task is between the callback and
+ * the end of the replacement, where nothing sleeps: a task there is
+ * running or preempted, never voluntarily switched out). On PREEMPT_RT
+ * alloc_iova_fast() can block on an rtlock, which tasks-RCU counts as
+ * quiescent: there the replacement counts SAC_RAW_DONE as its last access
+ * to the entry, and the freeing (and the unload) also wait until every
+ * redirected call counted so (sac_stats_inflight()). Elsewhere that second
+ * increment is not needed and not made.
  */
-DECLARE_PER_CPU(struct sac_stats, sac_global_pcpu);
+#define SAC_COUNT_DONE	IS_ENABLED(CONFIG_PREEMPT_RT)
 
-static __always_inline void sac_count(struct sac_dev *sd, enum sac_counter c)
+DECLARE_PER_CPU(struct sac_pcpu, sac_global_pcpu);
+
+static __always_inline void sac_count(struct sac_dev *sd, enum sac_raw c)
 {
 	if (sd)
-		this_cpu_inc(sd->stats->cnt[c]);
+		this_cpu_inc(sd->stats->raw[c]);
 	else
-		this_cpu_inc(sac_global_pcpu.cnt[c]);
+		this_cpu_inc(sac_global_pcpu.raw[c]);
 }
 
-/* Redirected calls counted in @stats and not yet returned (any context). */
-long sac_stats_inflight(struct sac_stats __percpu *stats);
+/*
+ * Redirected calls counted in @stats and not yet returned (any context);
+ * -1 where they are not counted (!SAC_COUNT_DONE).
+ */
+long sac_stats_inflight(struct sac_pcpu __percpu *stats);
 
 /* Move a departing entry's counts to the retired set (after it drained). */
 void sac_stats_retire(struct sac_dev *sd);

@@ -282,7 +282,7 @@ void notrace sac_dev_switch(struct sac_dev *sd, struct device *dev, u64 dma_limi
 	}
 	if (!won)
 		return;
-	sac_count(sd, SAC_CNT_SWITCHES);
+	sac_count(sd, SAC_RAW_SWITCHES);
 	dev_notice(dev, "Using %d-bit DMA addresses\n", bits_per(dma_limit));
 	trace_sac_switch(dev, SAC_STATE_DAC, bits_per(dma_limit), size,
 			 SAC_CAUSE_ALLOC);
@@ -317,7 +317,7 @@ static enum sac_state notrace sac_dev_native_follow_locked(struct sac_dev *sd)
 static void notrace sac_dev_native_report(struct sac_dev *sd, enum sac_state to)
 {
 	if (to == SAC_STATE_DAC) {
-		sac_count(sd, SAC_CNT_SWITCHES);
+		sac_count(sd, SAC_RAW_SWITCHES);
 		trace_sac_switch(sd->dev, to, 0, 0, SAC_CAUSE_KERNEL);
 	} else if (to == SAC_STATE_SAC) {
 		trace_sac_rearm(sd->dev, to, 0, 0, SAC_CAUSE_KERNEL);

@@ -93,7 +93,7 @@ struct sac_dev_info {
 /* Hook and kernel state for the global stats. */
 struct sac_hook_info {
 	bool registered;
-	long inflight;			/* CPUs/tasks inside the hook right now */
+	long inflight;			/* calls inside the hook now; -1: not counted (!RT) */
 	bool timing;			/* latency timing on (switch or trace event) */
 	bool timing_switch;		/* the timing switch (parameter, control) */
 	bool vouched;			/* kernel's layouts read from source */

@@ -27,12 +27,12 @@
 #include "internal.h"
 #include "trace.h"
 
-DEFINE_PER_CPU(struct sac_stats, sac_global_pcpu);
+DEFINE_PER_CPU(struct sac_pcpu, sac_global_pcpu);
 
 /* Bases and the retired set: readers, resets and retirements. */
 static DEFINE_MUTEX(sac_stats_lock);
-static struct sac_stats sac_global_base;
-static struct sac_stats sac_retired;
+static struct sac_pcpu sac_global_base;
+static struct sac_pcpu sac_retired;
 
 DEFINE_STATIC_KEY_FALSE(sac_timing);
 DEFINE_STATIC_KEY_FALSE(sac_clock_tsc);
@@ -59,70 +59,97 @@ const char *sac_counter_name(enum sac_counter c)
 	return c < SAC_CNT_NR ? sac_counter_names[c] : "?";
 }
 
-static void sac_stats_add(struct sac_stats *out, const struct sac_stats *s)
+static void sac_raw_add(struct sac_pcpu *out, const struct sac_pcpu *s)
 {
 	int i;
 
-	for (i = 0; i < SAC_CNT_NR; i++)
-		out->cnt[i] += READ_ONCE(s->cnt[i]);
+	for (i = 0; i < SAC_RAW_NR; i++)
+		out->raw[i] += READ_ONCE(s->raw[i]);
 	for (i = 0; i < SAC_LAT_BUCKETS; i++)
 		out->lat[i] += READ_ONCE(s->lat[i]);
 }
 
-static void sac_stats_sub(struct sac_stats *out, const struct sac_stats *s)
+static void sac_raw_sub(struct sac_pcpu *out, const struct sac_pcpu *s)
 {
 	int i;
 
-	for (i = 0; i < SAC_CNT_NR; i++)
-		out->cnt[i] -= s->cnt[i];
+	for (i = 0; i < SAC_RAW_NR; i++)
+		out->raw[i] -= s->raw[i];
 	for (i = 0; i < SAC_LAT_BUCKETS; i++)
 		out->lat[i] -= s->lat[i];
 }
 
-static void sac_stats_add_pcpu(struct sac_stats *out,
-			       const struct sac_stats __percpu *s)
+/* The sums of a per-CPU set (no base subtracted). */
+static void sac_raw_sum(struct sac_pcpu *out,
+			const struct sac_pcpu __percpu *s)
 {
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		sac_stats_add(out, per_cpu_ptr(s, cpu));
-}
-
-/* The raw sums of a per-CPU set (no base subtracted). */
-static void sac_stats_raw(struct sac_stats *out,
-			  const struct sac_stats __percpu *s)
-{
 	memset(out, 0, sizeof(*out));
-	sac_stats_add_pcpu(out, s);
+	for_each_possible_cpu(cpu)
+		sac_raw_add(out, per_cpu_ptr(s, cpu));
 }
 
-/* Derive the counter the hook does not count itself. */
-static void sac_stats_finish(struct sac_stats *out)
+/*
+ * The counters of enum sac_counter from the raw ones (internal.h). Every
+ * redirected call counted its target; a try32 call with a limit within 32
+ * bits made no attempt (untried), a failed attempt is a miss followed by a
+ * full-range attempt, a dma32 call is a 32-bit attempt whose failure is a
+ * miss and a refusal. So: allocs = full + try32 + clamp32; sac_tries =
+ * try32 - untried + clamp32; sac_misses = misses + refusals; sac_hits =
+ * tries - sac_misses; failed = failed; dac_allocs = the rest of allocs.
+ * Exact once the calls counted have returned.
+ */
+static u64 sac_sub0(u64 a, u64 b)
 {
-	out->cnt[SAC_CNT_SAC_TRIES] = out->cnt[SAC_CNT_SAC_HITS] +
-				      out->cnt[SAC_CNT_SAC_MISSES];
+	return a > b ? a - b : 0;
 }
 
-long sac_stats_inflight(struct sac_stats __percpu *stats)
+static void sac_stats_derive(struct sac_stats *out, const struct sac_pcpu *r)
+{
+	u64 allocs = r->raw[SAC_RAW_FULL] + r->raw[SAC_RAW_TRY32] +
+		     r->raw[SAC_RAW_CLAMP32];
+	u64 tries = sac_sub0(r->raw[SAC_RAW_TRY32], r->raw[SAC_RAW_UNTRIED]) +
+		    r->raw[SAC_RAW_CLAMP32];
+	u64 misses = r->raw[SAC_RAW_MISSES] + r->raw[SAC_RAW_REFUSALS];
+	/* A call in flight during the read: never below 0. */
+	u64 hits = sac_sub0(tries, misses);
+
+	memset(out, 0, sizeof(*out));
+	out->cnt[SAC_CNT_ALLOCS] = allocs;
+	out->cnt[SAC_CNT_SAC_TRIES] = tries;
+	out->cnt[SAC_CNT_SAC_HITS] = hits;
+	out->cnt[SAC_CNT_SAC_MISSES] = misses;
+	out->cnt[SAC_CNT_FAILED] = r->raw[SAC_RAW_FAILED];
+	out->cnt[SAC_CNT_DAC_ALLOCS] = sac_sub0(allocs, hits + r->raw[SAC_RAW_FAILED]);
+	out->cnt[SAC_CNT_DMA32_REFUSALS] = r->raw[SAC_RAW_REFUSALS];
+	out->cnt[SAC_CNT_SWITCHES] = r->raw[SAC_RAW_SWITCHES];
+	out->cnt[SAC_CNT_KERNEL_CALLS] = r->raw[SAC_RAW_KERNEL];
+	memcpy(out->lat, r->lat, sizeof(out->lat));
+}
+
+long sac_stats_inflight(struct sac_pcpu __percpu *stats)
 {
 	long allocs = 0, done = 0;
 	int cpu;
 
+	if (!SAC_COUNT_DONE)
+		return -1;
 	/*
-	 * Outcomes first: read later, allocs can only be higher, so a
-	 * concurrent return never makes the difference look drained early.
+	 * Returns first: read later, the calls counted can only be more, so
+	 * a concurrent return never makes the difference look drained early.
 	 */
-	for_each_possible_cpu(cpu) {
-		const struct sac_stats *s = per_cpu_ptr(stats, cpu);
-
-		done += READ_ONCE(s->cnt[SAC_CNT_SAC_HITS]) +
-			READ_ONCE(s->cnt[SAC_CNT_DAC_ALLOCS]) +
-			READ_ONCE(s->cnt[SAC_CNT_FAILED]);
-	}
-	/* The outcomes' reads above before the allocs' reads below. */
-	smp_rmb();
 	for_each_possible_cpu(cpu)
-		allocs += READ_ONCE(per_cpu_ptr(stats, cpu)->cnt[SAC_CNT_ALLOCS]);
+		done += READ_ONCE(per_cpu_ptr(stats, cpu)->raw[SAC_RAW_DONE]);
+	/* The returns' reads above before the calls' reads below. */
+	smp_rmb();
+	for_each_possible_cpu(cpu) {
+		const struct sac_pcpu *s = per_cpu_ptr(stats, cpu);
+
+		allocs += READ_ONCE(s->raw[SAC_RAW_FULL]) +
+			  READ_ONCE(s->raw[SAC_RAW_TRY32]) +
+			  READ_ONCE(s->raw[SAC_RAW_CLAMP32]);
+	}
 	return allocs - done;
 }
 
@@ -133,6 +160,8 @@ long sac_inflight_total(void)
 	int bkt;
 
 	sum = sac_stats_inflight(&sac_global_pcpu);
+	if (sum < 0)
+		return sum;
 	rcu_read_lock();
 	sac_for_each_dev_rcu(bkt, sd)
 		sum += sac_stats_inflight(sd->stats);
@@ -142,42 +171,44 @@ long sac_inflight_total(void)
 
 void sac_dev_stats(const struct sac_dev *sd, struct sac_stats *out)
 {
-	sac_stats_raw(out, sd->stats);
+	struct sac_pcpu r;
+
+	sac_raw_sum(&r, sd->stats);
 	mutex_lock(&sac_stats_lock);
-	sac_stats_sub(out, &sd->base);
+	sac_raw_sub(&r, &sd->base);
 	mutex_unlock(&sac_stats_lock);
-	sac_stats_finish(out);
+	sac_stats_derive(out, &r);
 }
 
 void sac_global_stats(struct sac_stats *out)
 {
-	struct sac_stats s;
+	struct sac_pcpu r, s;
 	struct sac_dev *sd;
 	int bkt;
 
 	mutex_lock(&sac_stats_lock);
-	sac_stats_raw(out, &sac_global_pcpu);
-	sac_stats_sub(out, &sac_global_base);
-	sac_stats_add(out, &sac_retired);
+	sac_raw_sum(&r, &sac_global_pcpu);
+	sac_raw_sub(&r, &sac_global_base);
+	sac_raw_add(&r, &sac_retired);
 	rcu_read_lock();
 	sac_for_each_dev_rcu(bkt, sd) {
-		sac_stats_raw(&s, sd->stats);
-		sac_stats_sub(&s, &sd->base);
-		sac_stats_add(out, &s);
+		sac_raw_sum(&s, sd->stats);
+		sac_raw_sub(&s, &sd->base);
+		sac_raw_add(&r, &s);
 	}
 	rcu_read_unlock();
 	mutex_unlock(&sac_stats_lock);
-	sac_stats_finish(out);
+	sac_stats_derive(out, &r);
 }
 
 void sac_stats_retire(struct sac_dev *sd)
 {
-	struct sac_stats s;
+	struct sac_pcpu r;
 
-	sac_stats_raw(&s, sd->stats);
+	sac_raw_sum(&r, sd->stats);
 	mutex_lock(&sac_stats_lock);
-	sac_stats_sub(&s, &sd->base);
-	sac_stats_add(&sac_retired, &s);
+	sac_raw_sub(&r, &sd->base);
+	sac_raw_add(&sac_retired, &r);
 	mutex_unlock(&sac_stats_lock);
 }
 
@@ -187,11 +218,11 @@ void sac_stats_reset(void)
 	int bkt;
 
 	mutex_lock(&sac_stats_lock);
-	sac_stats_raw(&sac_global_base, &sac_global_pcpu);
+	sac_raw_sum(&sac_global_base, &sac_global_pcpu);
 	memset(&sac_retired, 0, sizeof(sac_retired));
 	rcu_read_lock();
 	sac_for_each_dev_rcu(bkt, sd)
-		sac_stats_raw(&sd->base, sd->stats);
+		sac_raw_sum(&sd->base, sd->stats);
 	rcu_read_unlock();
 	mutex_unlock(&sac_stats_lock);
 }

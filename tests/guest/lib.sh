@@ -152,6 +152,13 @@ wait_iommu_fault() {
 }
 
 # The major.minor of the running kernel, e.g. "6.1".
+# idle_inflight: what the stats' inflight line says when nothing is in the
+# hook. Counted on PREEMPT_RT only (the unload and the freeing of entries
+# wait for it there); "-" elsewhere (module/internal.h, SAC_COUNT_DONE).
+idle_inflight() {
+	case "$(uname -v)" in *PREEMPT_RT*) echo 0 ;; *) echo - ;; esac
+}
+
 kernel_mm() {
 	uname -r | cut -d. -f1,2
 }
