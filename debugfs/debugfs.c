@@ -6,6 +6,8 @@
  *   default_policy     rw  auto|sac|dac|dma32|kernel
  *   rearm              w   a device name, or "all"
  *   reset_stats        w   "1": zero every counter and histogram
+ *   statistics         rw  0|1: count every allocation (0: on 6.6+ the hook
+ *                          goes while no device needs it)
  *   timing             rw  0|1: latency timing (also on while the sac_alloc
  *                          trace event is enabled; see stats "timing")
  *   stats              r   global counters and hook state, "key value" lines
@@ -120,14 +122,18 @@ static ssize_t sac_dbg_default_policy_write(struct file *file,
 {
 	char buf[SAC_DBG_INPUT_MAX];
 	enum sac_policy policy;
+	int ret;
 	char *s;
 
 	s = sac_dbg_input(ubuf, count, ppos, buf);
 	if (IS_ERR(s))
 		return PTR_ERR(s);
-	if (sac_policy_parse(s, false, &policy) ||
-	    sac_set_default_policy(policy))
+	if (sac_policy_parse(s, false, &policy))
 		return -EINVAL;
+	/* EBUSY: the policy needs the hook, which cannot be registered. */
+	ret = sac_set_default_policy(policy);
+	if (ret)
+		return ret;
 	*ppos += count;
 	return count;
 }
@@ -185,6 +191,46 @@ static const struct file_operations sac_dbg_reset_stats_fops = {
 	.owner		= THIS_MODULE,
 	.write		= sac_dbg_reset_stats_write,
 	.llseek		= noop_llseek,
+};
+
+static int sac_dbg_statistics_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "%d\n", sac_statistics_on());
+	return 0;
+}
+
+static int sac_dbg_statistics_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, sac_dbg_statistics_show, inode->i_private);
+}
+
+static ssize_t sac_dbg_statistics_write(struct file *file,
+					const char __user *ubuf,
+					size_t count, loff_t *ppos)
+{
+	char buf[SAC_DBG_INPUT_MAX];
+	int ret;
+	char *s;
+
+	s = sac_dbg_input(ubuf, count, ppos, buf);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	if (strcmp(s, "0") && strcmp(s, "1"))
+		return -EINVAL;
+	ret = sac_statistics_set(*s == '1');
+	if (ret)
+		return ret;
+	*ppos += count;
+	return count;
+}
+
+static const struct file_operations sac_dbg_statistics_fops = {
+	.owner		= THIS_MODULE,
+	.open		= sac_dbg_statistics_open,
+	.read		= seq_read,
+	.write		= sac_dbg_statistics_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
 };
 
 static int sac_dbg_timing_show(struct seq_file *m, void *unused)
@@ -247,14 +293,18 @@ static ssize_t sac_dbg_dev_policy_write(struct file *file,
 	struct seq_file *m = file->private_data;
 	char buf[SAC_DBG_INPUT_MAX];
 	enum sac_policy policy;
+	int ret;
 	char *s;
 
 	s = sac_dbg_input(ubuf, count, ppos, buf);
 	if (IS_ERR(s))
 		return PTR_ERR(s);
-	if (sac_policy_parse(s, true, &policy) ||
-	    sac_dev_set_policy(m->private, policy))
+	if (sac_policy_parse(s, true, &policy))
 		return -EINVAL;
+	/* EBUSY: the policy needs the hook, which cannot be registered. */
+	ret = sac_dev_set_policy(m->private, policy);
+	if (ret)
+		return ret;
 	*ppos += count;
 	return count;
 }
@@ -411,6 +461,8 @@ int sac_debugfs_init(void)
 			    &sac_dbg_reset_stats_fops);
 	debugfs_create_file("timing", 0600, sac_dbg_root, NULL,
 			    &sac_dbg_timing_fops);
+	debugfs_create_file("statistics", 0600, sac_dbg_root, NULL,
+			    &sac_dbg_statistics_fops);
 	debugfs_create_file("stats", 0400, sac_dbg_root, NULL,
 			    &sac_dbg_stats_fops);
 	sac_dbg_devices = debugfs_create_dir("devices", sac_dbg_root);

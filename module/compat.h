@@ -88,10 +88,10 @@
 #endif
 
 /*
- * The ftrace callback hands sac_alloc_iova() two values of its own in the
- * saved frame's fifth and sixth argument registers, which
+ * On PREEMPT_RT the ftrace callback hands the replacement a value of its
+ * own in the saved frame's fifth argument register, which
  * iommu_dma_alloc_iova() (four arguments) does not use: x86-64's
- * ftrace_caller saves them and restores them before it "returns" to the
+ * ftrace_caller saves it and restores it before it "returns" to the
  * new IP ("movq R9(%rsp), %r9; movq R8(%rsp), %r8" in
  * restore_mcount_regs, arch/x86/kernel/ftrace_64.S of 6.1, 6.12 and 7.2).
  * struct ftrace_regs became opaque, the pt_regs behind the macro
@@ -105,12 +105,11 @@
 #else
 #define sac_fregs_pt_regs(fregs)	(&(fregs)->regs)
 #endif
-static __always_inline void sac_fregs_set_extra_args(struct ftrace_regs *fregs,
-						     unsigned long a4,
-						     unsigned long a5)
+/* The fifth argument register (x86-64: %r8) of the saved frame. */
+static __always_inline void sac_fregs_set_arg4(struct ftrace_regs *fregs,
+					       unsigned long val)
 {
-	sac_fregs_pt_regs(fregs)->r8 = a4;
-	sac_fregs_pt_regs(fregs)->r9 = a5;
+	sac_fregs_pt_regs(fregs)->r8 = val;
 }
 #else
 #error "iommu_sac: no ftrace frame accessors for this architecture (compat.h)"

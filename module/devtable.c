@@ -175,6 +175,11 @@ static void sac_dev_add_locked(struct device *dev)
 	if (sd->policy != SAC_POLICY_DEFAULT)
 		dev_info(dev, "policy %s (devices=)\n",
 			 sac_policy_name(sd->policy));
+	/* The hook is off (nothing needed it): a devices= rule may now. */
+	if (READ_ONCE(sac_hook_idle) &&
+	    sac_policy_needs_hook(sac_dev_policy(sd)) && sac_hook_require())
+		dev_warn(dev, "policy %s needs the hook, which cannot be registered: the kernel's own allocator serves this device\n",
+			 sac_policy_name(sac_dev_policy(sd)));
 	if (sac_fe)
 		sac_fe->dev_add(sd);
 	return;

@@ -191,23 +191,35 @@ static __always_inline struct sac_pcpu __percpu *sac_stats_of(struct sac_dev *sd
 }
 
 /*
+ * The entry a redirected call was counted in: handed over in the frame on
+ * PREEMPT_RT (where the return is counted in it), looked up again
+ * elsewhere, on the rare paths only (the task is still a tasks-RCU reader
+ * there, see the top). NULL: a device not in the table.
+ */
+static __always_inline struct sac_dev *sac_alloc_dev(struct device *dev,
+						     struct sac_dev *sd_rt)
+{
+	return SAC_COUNT_DONE ? sd_rt : sac_dev_lookup(dev);
+}
+
+/*
  * The end of every redirected call. On PREEMPT_RT its last access to the
  * entry is counting its return (internal.h: SAC_COUNT_DONE); elsewhere
  * nothing is counted here.
  */
-static __always_inline void sac_alloc_return(struct sac_dev *sd)
+static __always_inline void sac_alloc_return(struct sac_dev *sd_rt)
 {
 	if (SAC_COUNT_DONE) {
 		/* Every access to the entry before the count that frees it. */
 		sac_release_barrier();
-		this_cpu_inc(sac_stats_of(sd)->raw[SAC_RAW_DONE]);
+		this_cpu_inc(sac_stats_of(sd_rt)->raw[SAC_RAW_DONE]);
 	}
 }
 
 /* Timing is on: the latency bucket and, if enabled, the trace event. */
 static noinline void notrace sac_alloc_timed(struct device *dev,
 					     struct sac_dev *sd,
-					     unsigned long target, bool hit32,
+					     enum sac_target target, bool hit32,
 					     u64 addr, size_t size,
 					     u64 dma_limit, u64 t0)
 {
@@ -215,13 +227,10 @@ static noinline void notrace sac_alloc_timed(struct device *dev,
 	bool tried32 = target == SAC_T_CLAMP32 ||
 		       (target == SAC_T_TRY32 && dma_limit > DMA_BIT_MASK(32));
 
-	/* t0 is 0 when timing came on during this call. */
-	if (t0)
-		this_cpu_inc(sac_stats_of(sd)->lat[sac_lat_bucket(units)]);
+	this_cpu_inc(sac_stats_of(sd)->lat[sac_lat_bucket(units)]);
 	if (trace_sac_alloc_enabled())
 		trace_sac_alloc(dev, size, dma_limit, addr, tried32, hit32,
-				t0 ? sac_clock_units_to_ns(units) : 0,
-				sac_dev_policy(sd));
+				sac_clock_units_to_ns(units), sac_dev_policy(sd));
 }
 
 /* Target try32: the 32-bit attempt failed. Out of line. */
@@ -230,8 +239,10 @@ static noinline dma_addr_t notrace sac_alloc_miss(struct iova_domain *iovad,
 						  unsigned long shift,
 						  u64 dma_limit,
 						  struct device *dev,
-						  struct sac_dev *sd, u64 t0)
+						  struct sac_dev *sd_rt,
+						  bool timed, u64 t0)
 {
+	struct sac_dev *sd = sac_alloc_dev(dev, sd_rt);
 	unsigned long iova;
 
 	this_cpu_inc(sac_stats_of(sd)->raw[SAC_RAW_MISSES]);
@@ -241,47 +252,54 @@ static noinline dma_addr_t notrace sac_alloc_miss(struct iova_domain *iovad,
 	iova = alloc_iova_fast(iovad, iova_len, dma_limit >> shift, true);
 	if (!iova)
 		this_cpu_inc(sac_stats_of(sd)->raw[SAC_RAW_FAILED]);
-	if (sac_timing_on())
+	if (timed)
 		sac_alloc_timed(dev, sd, SAC_T_TRY32, false, (u64)iova << shift,
 				iova_len << shift, dma_limit, t0);
-	sac_alloc_return(sd);
+	sac_alloc_return(sd_rt);
 	return (dma_addr_t)iova << shift;
 }
 
 /* No IOVA in the full (or, for dma32, the 32-bit) range. Out of line. */
 static noinline dma_addr_t notrace sac_alloc_failed(struct device *dev,
-						    struct sac_dev *sd,
-						    unsigned long target,
+						    struct sac_dev *sd_rt,
+						    enum sac_target target,
 						    size_t size, u64 dma_limit,
-						    u64 t0)
+						    bool timed, u64 t0)
 {
+	struct sac_dev *sd = sac_alloc_dev(dev, sd_rt);
+
 	this_cpu_inc(sac_stats_of(sd)->raw[SAC_RAW_FAILED]);
 	if (target == SAC_T_CLAMP32)
 		this_cpu_inc(sac_stats_of(sd)->raw[SAC_RAW_REFUSALS]);
-	if (sac_timing_on())
+	if (timed)
 		sac_alloc_timed(dev, sd, target, false, 0, size, dma_limit, t0);
-	sac_alloc_return(sd);
+	sac_alloc_return(sd_rt);
 	return 0;
 }
 
+/* Target try32 with a limit within 32 bits: no attempt. Out of line. */
+static noinline void notrace sac_alloc_untried(struct device *dev,
+					       struct sac_dev *sd_rt)
+{
+	this_cpu_inc(sac_stats_of(sac_alloc_dev(dev, sd_rt))->raw[SAC_RAW_UNTRIED]);
+}
+
 /*
- * Entered from the ftrace trampoline in place of iommu_dma_alloc_iova(),
- * with its arguments, for a verified DMA-API domain only; @target and @sd
- * are the callback's (sac_redirect(); @sd NULL for a device not in the
- * table), and the callback has counted the call by its target.
+ * The replacement for one target, with or without timing (both constant
+ * where it is inlined): the running kernel's iommu_dma_alloc_iova() with
+ * the target's 32-bit rule.
  */
-static dma_addr_t notrace sac_alloc_iova(struct iommu_domain *domain,
-					 size_t size, u64 dma_limit,
-					 struct device *dev,
-					 unsigned long target,
-					 struct sac_dev *sd)
+static __always_inline dma_addr_t sac_alloc(struct iommu_domain *domain,
+					    size_t size, u64 dma_limit,
+					    struct device *dev,
+					    struct sac_dev *sd_rt,
+					    const enum sac_target target,
+					    const bool timed)
 {
 	struct iova_domain *iovad = sac_domain_iovad(domain);
 	unsigned long shift, iova_len, limit_pfn, iova;
-	u64 t0 = 0;
+	u64 t0 = timed ? sac_clock() : 0;
 
-	if (sac_timing_on())
-		t0 = sac_clock();
 	shift = iova_shift(iovad);
 	iova_len = size >> shift;
 
@@ -298,56 +316,102 @@ static dma_addr_t notrace sac_alloc_iova(struct iommu_domain *domain,
 					       DMA_BIT_MASK(32) >> shift, false);
 			if (unlikely(!iova))
 				return sac_alloc_miss(iovad, iova_len, shift,
-						      dma_limit, dev, sd, t0);
+						      dma_limit, dev, sd_rt,
+						      timed, t0);
 			goto done;
 		}
 		/* A limit within 32 bits: the kernel makes no attempt either. */
-		this_cpu_inc(sac_stats_of(sd)->raw[SAC_RAW_UNTRIED]);
+		sac_alloc_untried(dev, sd_rt);
 	} else if (target == SAC_T_CLAMP32) {
 		/* dma32: below 4 GiB or nothing, reclaiming cached IOVAs first. */
 		limit_pfn = min_t(u64, dma_limit, DMA_BIT_MASK(32)) >> shift;
 	}
 	iova = alloc_iova_fast(iovad, iova_len, limit_pfn, true);
 	if (unlikely(!iova))
-		return sac_alloc_failed(dev, sd, target, size, dma_limit, t0);
+		return sac_alloc_failed(dev, sd_rt, target, size, dma_limit,
+					timed, t0);
 done:
-	if (sac_timing_on())
-		sac_alloc_timed(dev, sd, target,
+	if (timed)
+		sac_alloc_timed(dev, sac_alloc_dev(dev, sd_rt), target,
 				target == SAC_T_CLAMP32 ||
 				(target == SAC_T_TRY32 &&
 				 dma_limit > DMA_BIT_MASK(32)),
 				(u64)iova << shift, size, dma_limit, t0);
-	sac_alloc_return(sd);
+	sac_alloc_return(sd_rt);
 	return (dma_addr_t)iova << shift;
 }
+
+/*
+ * Entered from the ftrace trampoline in place of iommu_dma_alloc_iova(),
+ * with its arguments, for a verified DMA-API domain only; the callback has
+ * counted the call by its target, which chose the function. @sd_rt is the
+ * entry on PREEMPT_RT (the frame's fifth argument register), undefined
+ * elsewhere. One static branch picks the timed copy.
+ */
+#define SAC_DEFINE_ALLOC(name, target)					\
+static noinline dma_addr_t notrace					\
+sac_alloc_##name##_timed(struct iommu_domain *domain, size_t size,	\
+			 u64 dma_limit, struct device *dev,		\
+			 struct sac_dev *sd_rt)				\
+{									\
+	return sac_alloc(domain, size, dma_limit, dev, sd_rt, target,	\
+			 true);						\
+}									\
+									\
+static dma_addr_t notrace						\
+sac_alloc_##name(struct iommu_domain *domain, size_t size,		\
+		 u64 dma_limit, struct device *dev, struct sac_dev *sd_rt) \
+{									\
+	if (sac_timing_on())						\
+		return sac_alloc_##name##_timed(domain, size, dma_limit, \
+						dev, sd_rt);		\
+	return sac_alloc(domain, size, dma_limit, dev, sd_rt, target,	\
+			 false);					\
+}
+
+SAC_DEFINE_ALLOC(full, SAC_T_FULL)
+SAC_DEFINE_ALLOC(try32, SAC_T_TRY32)
+SAC_DEFINE_ALLOC(clamp32, SAC_T_CLAMP32)
+
+/* The replacement of each target (kernel: none). */
+static const unsigned long sac_alloc_fns[] = {
+	[SAC_T_FULL]	= (unsigned long)sac_alloc_full,
+	[SAC_T_TRY32]	= (unsigned long)sac_alloc_try32,
+	[SAC_T_CLAMP32]	= (unsigned long)sac_alloc_clamp32,
+};
 
 /* ---------------------------------------------------------------------- */
 /* The ftrace callback                                                    */
 
-/* Send this call to sac_alloc_iova(..., target, sd). */
+/* Send this call to the replacement of @target. */
 static __always_inline void sac_redirect(struct ftrace_regs *fregs,
 					 unsigned long target,
 					 struct sac_dev *sd)
 {
-	sac_fregs_set_extra_args(fregs, target, (unsigned long)sd);
-	ftrace_regs_set_instruction_pointer(fregs,
-					    (unsigned long)sac_alloc_iova);
+	if (SAC_COUNT_DONE)
+		sac_fregs_set_arg4(fregs, (unsigned long)sd);
+	ftrace_regs_set_instruction_pointer(fregs, sac_alloc_fns[target]);
 }
 
 /*
  * The callback's slow path, out of line so that its common path needs no
- * stack frame: a device not in the table (the default policy, the global
- * counters), or a domain other than the one in the entry's hot word.
+ * stack frame: the device is not the first entry of its bucket, is not in
+ * the table (the default policy, the global counters), or its domain is
+ * not the one in the entry's hot word.
  */
 static noinline void notrace sac_hook_slow(struct ftrace_regs *fregs,
-					   struct sac_dev *sd,
 					   struct iommu_domain *domain,
 					   struct device *dev)
 {
 	enum sac_target target = SAC_T_KERNEL;
+	struct sac_dev *sd = sac_dev_lookup(dev);
+	unsigned long hot;
 
 	if (sd) {
-		target = sac_dev_hot_refresh(sd, domain) & SAC_HOT_TARGET;
+		hot = READ_ONCE(sd->hot);
+		if ((hot & ~SAC_HOT_TARGET) != (unsigned long)domain)
+			hot = sac_dev_hot_refresh(sd, domain);
+		target = hot & SAC_HOT_TARGET;
 	} else if ((domain->type & __IOMMU_DOMAIN_DMA_API) &&
 		   sac_layout_verify(domain)) {
 		target = sac_unknown_target(dev);
@@ -360,9 +424,10 @@ static noinline void notrace sac_hook_slow(struct ftrace_regs *fregs,
 /*
  * Called straight from our ftrace trampoline, with the argument registers
  * saved (all x86-64 kernels have DYNAMIC_FTRACE_WITH_ARGS; the frame is
- * enough to read arguments, write the spare ones and set the IP, as
- * livepatch does). Preemption is disabled around the lookup: that makes the
- * callback an RCU reader of the device table on every preemption model.
+ * enough to read arguments, write a spare one and set the IP, as livepatch
+ * does). No lock, no preemption toggling: the callback is a tasks-RCU
+ * reader of the device table (see the top), and this_cpu_inc() is one
+ * instruction that preemption cannot split.
  */
 static void notrace sac_ftrace_handler(unsigned long ip,
 				       unsigned long parent_ip,
@@ -370,29 +435,26 @@ static void notrace sac_ftrace_handler(unsigned long ip,
 				       struct ftrace_regs *fregs)
 {
 	struct iommu_domain *domain;
-	unsigned long hot, target;
 	struct device *dev;
 	struct sac_dev *sd;
+	unsigned long t;
 
 	domain = (struct iommu_domain *)ftrace_regs_get_argument(fregs, 0);
 	dev = (struct device *)ftrace_regs_get_argument(fregs, 3);
 
-	preempt_disable_notrace();
-	sd = sac_dev_lookup(dev);
-	if (likely(sd)) {
-		hot = READ_ONCE(sd->hot);
-		if (likely((hot & ~SAC_HOT_TARGET) == (unsigned long)domain)) {
-			target = hot & SAC_HOT_TARGET;
+	sd = sac_dev_lookup_first(dev);
+	if (likely(sd && sd->dev == dev)) {
+		/* The domain's pointer has its low bits clear: t is the target. */
+		t = READ_ONCE(sd->hot) ^ (unsigned long)domain;
+		if (likely(t <= SAC_HOT_TARGET)) {
 			/* The one count of the common path: by target. */
-			this_cpu_inc(sd->stats->raw[target]);
-			if (target != SAC_T_KERNEL)
-				sac_redirect(fregs, target, sd);
-			preempt_enable_notrace();
+			this_cpu_inc(sd->stats->raw[t]);
+			if (t != SAC_T_KERNEL)
+				sac_redirect(fregs, t, sd);
 			return;
 		}
 	}
-	sac_hook_slow(fregs, sd, domain, dev);
-	preempt_enable_notrace();
+	sac_hook_slow(fregs, domain, dev);
 }
 
 /*
@@ -421,12 +483,23 @@ void sac_hook_info(struct sac_hook_info *info)
 	info->devices = sac_devtable_count();
 }
 
-int sac_hook_init(void)
+/*
+ * Registration. On kernels with the native bit (6.6+) the hook is
+ * registered only while something needs it (sac_hook_needed()): with
+ * statistics off and every device on auto, dac or kernel, the kernel's own
+ * iommu_dma_alloc_iova() carries those policies through the per-device bit
+ * (dac: the bit held clear while the hook is off, policy.c), and the call
+ * site is left as the kernel made it. sac_hook_lock serialises changes.
+ */
+static DEFINE_MUTEX(sac_hook_lock);
+
+static int sac_hook_register(void)
 {
 	/* ftrace_set_filter() wants a writable buffer. */
 	char buf[sizeof(sac_target)];
 	int ret;
 
+	lockdep_assert_held(&sac_hook_lock);
 	memcpy(buf, sac_target, sizeof(buf));
 	ret = ftrace_set_filter(&sac_ftrace_ops, buf, strlen(buf), 1);
 	if (ret) {
@@ -442,9 +515,9 @@ int sac_hook_init(void)
 	 * ftrace_hash_ipmodify_enable() refuses a second IPMODIFY owner.
 	 */
 	if (ret == -EBUSY && !sac_ftrace_enabled()) {
-		pr_err("kernel.ftrace_enabled is 0: the hook would not run, refusing to load (sysctl kernel.ftrace_enabled=1 first)\n");
+		pr_err("kernel.ftrace_enabled is 0: the hook would not run (sysctl kernel.ftrace_enabled=1 first)\n");
 	} else if (ret == -EBUSY) {
-		pr_err("%s() already has an IPMODIFY ftrace user (a livepatch, kpatch or kprobe post_handler)%s: refusing to load\n",
+		pr_err("%s() already has an IPMODIFY ftrace user (a livepatch, kpatch or kprobe post_handler)%s\n",
 		       sac_target, sac_ftrace_enabled() < 0 ?
 		       ", or kernel.ftrace_enabled is 0" : "");
 	} else if (ret) {
@@ -459,11 +532,13 @@ int sac_hook_init(void)
 	return 0;
 }
 
-void sac_hook_exit(void)
+/* Unregister and wait until no task can be in our text any more. */
+static void sac_hook_unregister(void)
 {
 	unsigned long warn_at = jiffies + 10 * HZ;
 	int ret;
 
+	lockdep_assert_held(&sac_hook_lock);
 	ret = unregister_ftrace_function(&sac_ftrace_ops);
 	if (ret) {
 		/*
@@ -492,7 +567,92 @@ void sac_hook_exit(void)
 	 * Unconditionally (see the top of this file): on PREEMPT_RT a task
 	 * blocked on an rtlock in alloc_iova_fast() was quiescent for the
 	 * grace period inside unregister_ftrace_function(), and may still be
-	 * between its last this_cpu_inc() and its RET.
+	 * between its last count and its RET.
 	 */
 	synchronize_rcu_tasks();
+}
+
+bool sac_hook_serving(void)
+{
+	return READ_ONCE(sac_hook_registered);
+}
+
+/* Does anything need the hook now? */
+static bool sac_hook_needed(void)
+{
+	struct sac_dev *sd;
+	bool needed = false;
+	int bkt;
+
+	if (!SAC_HAVE_NATIVE_BIT || sac_statistics_on() ||
+	    sac_policy_needs_hook(sac_default_policy()))
+		return true;
+	rcu_read_lock();
+	sac_for_each_dev_rcu(bkt, sd) {
+		if (sac_policy_needs_hook(sac_dev_policy(sd))) {
+			needed = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return needed;
+}
+
+int sac_hook_require(void)
+{
+	int ret = 0;
+
+	mutex_lock(&sac_hook_lock);
+	if (!sac_hook_registered) {
+		ret = sac_hook_register();
+		if (!ret) {
+			pr_info("hook registered: needed again\n");
+			WRITE_ONCE(sac_hook_idle, false);
+			sac_retarget_all();
+		}
+	}
+	mutex_unlock(&sac_hook_lock);
+	return ret;
+}
+
+void sac_hook_relax(void)
+{
+	mutex_lock(&sac_hook_lock);
+	if (sac_hook_registered && !sac_hook_needed()) {
+		/* First the bits that carry dac, then the kernel takes over. */
+		WRITE_ONCE(sac_hook_idle, true);
+		sac_retarget_all();
+		sac_hook_unregister();
+		pr_info("hook unregistered: statistics off and no device needs it (the kernel's per-device bit carries auto and dac)\n");
+	}
+	mutex_unlock(&sac_hook_lock);
+}
+
+int sac_hook_init(void)
+{
+	int ret = 0;
+
+	mutex_lock(&sac_hook_lock);
+	if (sac_hook_needed()) {
+		ret = sac_hook_register();
+		if (ret)
+			pr_err("refusing to load\n");
+	} else {
+		WRITE_ONCE(sac_hook_idle, true);
+		sac_retarget_all();
+		pr_info("hook not registered: statistics off and no device needs it (the kernel's per-device bit carries auto and dac)\n");
+	}
+	mutex_unlock(&sac_hook_lock);
+	return ret;
+}
+
+void sac_hook_exit(void)
+{
+	mutex_lock(&sac_hook_lock);
+	if (sac_hook_registered)
+		sac_hook_unregister();
+	/* Hand every device to the kernel with the bit its state says. */
+	WRITE_ONCE(sac_hook_idle, false);
+	sac_retarget_all();
+	mutex_unlock(&sac_hook_lock);
 }

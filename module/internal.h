@@ -155,15 +155,38 @@ struct sac_dev {
 
 extern struct hlist_head sac_devs[1 << SAC_HASH_BITS];
 
-/* Caller holds rcu_read_lock() or runs with preemption disabled. */
+static __always_inline struct hlist_head *sac_dev_bucket(struct device *dev)
+{
+	return &sac_devs[hash_min((unsigned long)dev, SAC_HASH_BITS)];
+}
+
+/*
+ * The entry of @dev, or NULL. The caller is an RCU reader, or a tasks-RCU
+ * reader: the hot path, which never sleeps voluntarily between the ftrace
+ * callback and the replacement's return (entries are freed only after both
+ * grace periods, devtable.c). rcu_dereference_raw(): lockdep cannot see a
+ * tasks-RCU reader.
+ */
 static __always_inline struct sac_dev *sac_dev_lookup(struct device *dev)
 {
+	struct hlist_node *n;
 	struct sac_dev *sd;
 
-	hash_for_each_possible_rcu(sac_devs, sd, node, (unsigned long)dev)
+	for (n = rcu_dereference_raw(hlist_first_rcu(sac_dev_bucket(dev))); n;
+	     n = rcu_dereference_raw(hlist_next_rcu(n))) {
+		sd = hlist_entry(n, struct sac_dev, node);
 		if (sd->dev == dev)
 			return sd;
+	}
 	return NULL;
+}
+
+/* The first entry of @dev's bucket (the common case: it is @dev's). */
+static __always_inline struct sac_dev *sac_dev_lookup_first(struct device *dev)
+{
+	struct hlist_node *n = rcu_dereference_raw(hlist_first_rcu(sac_dev_bucket(dev)));
+
+	return n ? hlist_entry(n, struct sac_dev, node) : NULL;
 }
 
 /* Every device in the table; caller holds rcu_read_lock(). */
@@ -204,8 +227,18 @@ void sac_dev_native_sync(struct sac_dev *sd);
  */
 unsigned long sac_dev_hot_refresh(struct sac_dev *sd,
 				  struct iommu_domain *domain);
-/* Recompute sd->hot's target (sd->lock held). */
+/* Recompute sd->hot's target and the native bit it implies (sd->lock held). */
 void sac_dev_retarget_locked(struct sac_dev *sd);
+/* Follow the native bit and retarget every device. */
+void sac_retarget_all(void);
+/*
+ * The hook is off because nothing needs it (6.6+): the native bit carries
+ * dac too (held clear). Written under the hook's mutex, read under the
+ * devices' locks.
+ */
+extern bool sac_hook_idle;
+/* Set a policy without registering or unregistering the hook (params.c). */
+int __sac_dev_set_policy(struct sac_dev *sd, enum sac_policy policy);
 /* The target for a device not in the table (default policy, native bit). */
 enum sac_target sac_unknown_target(struct device *dev);
 
@@ -277,6 +310,9 @@ static __always_inline unsigned int sac_lat_bucket(u64 units)
 	return b < SAC_LAT_BUCKETS ? b : SAC_LAT_BUCKETS - 1;
 }
 
+/* statistics= at load, before the hook (params.c). */
+void sac_statistics_init(bool on);
+
 /* Clock units (cycles or ns) to ns; not for the hot path. */
 u64 sac_clock_units_to_ns(u64 units);
 void sac_timing_get(void);
@@ -314,5 +350,21 @@ bool sac_layout_verify(const struct iommu_domain *domain);
 long sac_inflight_total(void);
 int sac_hook_init(void);
 void sac_hook_exit(void);
+/* Is the hook registered (serving allocations)? */
+bool sac_hook_serving(void);
+/*
+ * Before a change that needs the hook (a policy sac or dma32, statistics
+ * on): register it if it is not (may sleep; an error means: do not make
+ * the change). After a change that may leave nothing needing it:
+ * unregister it (6.6+; may sleep).
+ */
+int sac_hook_require(void);
+void sac_hook_relax(void);
+
+/* Policies the native bit cannot express (6.6+): they need the hook. */
+static inline bool sac_policy_needs_hook(enum sac_policy p)
+{
+	return p == SAC_POLICY_SAC || p == SAC_POLICY_DMA32;
+}
 
 #endif /* _SAC_INTERNAL_H */

@@ -68,9 +68,12 @@ static const struct kernel_param_ops sac_param_devices_ops;
 static const struct kernel_param_ops sac_param_rearm_ops;
 static const struct kernel_param_ops sac_param_reset_ops;
 static const struct kernel_param_ops sac_param_timing_ops;
+static const struct kernel_param_ops sac_param_statistics_ops;
 
 /* timing= at load; applied by sac_params_start(). */
 static bool timing_at_load;
+/* statistics= at load: read by sac_params_init(), before the hook. */
+static bool statistics_at_load = true;
 
 module_param_cb(default_policy, &sac_param_default_ops, &default_policy, 0644);
 MODULE_PARM_DESC(default_policy,
@@ -82,6 +85,9 @@ module_param_cb(rearm, &sac_param_rearm_ops, NULL, 0200);
 MODULE_PARM_DESC(rearm, "Write a device name or 'all' to re-arm (runtime only)");
 module_param_cb(reset_stats, &sac_param_reset_ops, NULL, 0200);
 MODULE_PARM_DESC(reset_stats, "Write 1 to zero every counter (runtime only)");
+module_param_cb(statistics, &sac_param_statistics_ops, NULL, 0644);
+MODULE_PARM_DESC(statistics,
+		 "Count every allocation: 1 (default) or 0; with 0, on kernels with the per-device bit (6.6+), the hook is not registered while no device needs it (policies auto, dac, kernel)");
 module_param_cb(timing, &sac_param_timing_ops, NULL, 0644);
 MODULE_PARM_DESC(timing,
 		 "Allocation latency timing: 0 (default: off, no cost) or 1; also on while the sac_alloc trace event is enabled");
@@ -276,6 +282,7 @@ int sac_params_init(void)
 	if (ret)
 		return ret;
 	WRITE_ONCE(sac_default_policy_value, sac_param_default);
+	sac_statistics_init(statistics_at_load);
 	return 0;
 }
 
@@ -403,7 +410,18 @@ static int sac_param_default_get(char *buffer, const struct kernel_param *kp)
 
 static void sac_param_apply_one(struct sac_dev *sd, void *unused)
 {
-	sac_dev_set_policy(sd, sac_params_policy_for(sd->dev));
+	__sac_dev_set_policy(sd, sac_params_policy_for(sd->dev));
+}
+
+/* Does a rule set hold a policy that needs the hook (sac, dma32)? */
+static bool sac_rules_need_hook(const struct sac_rules *set)
+{
+	unsigned int i;
+
+	for (i = 0; set && i < set->n; i++)
+		if (sac_policy_needs_hook(set->r[i].policy))
+			return true;
+	return false;
 }
 
 /* Longest devices= value accepted at run time (what a read can return). */
@@ -432,11 +450,19 @@ static int sac_param_devices_set(const char *val, const struct kernel_param *kp)
 		ret = ret == -ENOMEM ? ret : -EINVAL;
 		goto out;
 	}
+	if (sac_rules_need_hook(set)) {
+		ret = sac_hook_require();
+		if (ret) {
+			kfree(set);
+			goto out;
+		}
+	}
 	old = sac_rules;
 	/* Pairs with the table mutex in sac_params_policy_for()'s callers. */
 	WRITE_ONCE(sac_rules, set);
 	sac_devtable_for_each(sac_param_apply_one, NULL);
 	kfree(old);
+	sac_hook_relax();
 out:
 	mutex_unlock(&sac_params_lock);
 	kfree(buf);
@@ -647,6 +673,48 @@ static int sac_param_timing_get(char *buffer, const struct kernel_param *kp)
 	mutex_unlock(&sac_params_lock);
 	return sysfs_emit(buffer, "%d\n", on);
 }
+
+/* "0" or "1", at load and at run time. */
+static int sac_param_statistics_set(const char *val,
+				    const struct kernel_param *kp)
+{
+	char buf[8];
+	int ret = 0;
+	bool on;
+
+	if (sac_param_input(val, buf, sizeof(buf)) ||
+	    (strcmp(buf, "0") && strcmp(buf, "1"))) {
+		pr_err("statistics=: '%s' is not 0 or 1\n", val ? val : "");
+		return -EINVAL;
+	}
+	on = *buf == '1';
+	mutex_lock(&sac_params_lock);
+	if (sac_params_phase == SAC_PARAMS_LOADING)
+		statistics_at_load = on;
+	else if (sac_params_phase == SAC_PARAMS_LIVE)
+		ret = sac_statistics_set(on);
+	else
+		ret = -ENODEV;
+	mutex_unlock(&sac_params_lock);
+	return ret;
+}
+
+static int sac_param_statistics_get(char *buffer,
+				    const struct kernel_param *kp)
+{
+	bool on;
+
+	mutex_lock(&sac_params_lock);
+	on = sac_params_phase == SAC_PARAMS_LIVE ? sac_statistics_on() :
+						   statistics_at_load;
+	mutex_unlock(&sac_params_lock);
+	return sysfs_emit(buffer, "%d\n", on);
+}
+
+static const struct kernel_param_ops sac_param_statistics_ops = {
+	.set	= sac_param_statistics_set,
+	.get	= sac_param_statistics_get,
+};
 
 static const struct kernel_param_ops sac_param_timing_ops = {
 	.set	= sac_param_timing_set,

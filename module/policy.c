@@ -62,6 +62,8 @@
  */
 int sac_default_policy_value __read_mostly = SAC_POLICY_AUTO;
 
+bool sac_hook_idle;
+
 static const char *const sac_policy_names[] = {
 	[SAC_POLICY_DEFAULT]	= "default",
 	[SAC_POLICY_AUTO]	= "auto",
@@ -122,7 +124,7 @@ enum sac_policy sac_default_policy(void)
 	return READ_ONCE(sac_default_policy_value);
 }
 
-static void sac_retarget_all(void)
+void sac_retarget_all(void)
 {
 	struct sac_dev *sd;
 	int bkt;
@@ -136,18 +138,25 @@ static void sac_retarget_all(void)
 int sac_set_default_policy(enum sac_policy policy)
 {
 	enum sac_policy old;
+	int ret;
 
 	if (policy <= SAC_POLICY_DEFAULT || policy >= SAC_POLICY_NR)
 		return -EINVAL;
+	if (sac_policy_needs_hook(policy)) {
+		ret = sac_hook_require();
+		if (ret)
+			return ret;
+	}
 	old = xchg(&sac_default_policy_value, policy);
 	if (old != policy) {
 		sac_retarget_all();
 		trace_sac_policy("*", old, policy);
 	}
+	sac_hook_relax();
 	return 0;
 }
 
-int sac_dev_set_policy(struct sac_dev *sd, enum sac_policy policy)
+int __sac_dev_set_policy(struct sac_dev *sd, enum sac_policy policy)
 {
 	enum sac_policy old;
 
@@ -159,6 +168,24 @@ int sac_dev_set_policy(struct sac_dev *sd, enum sac_policy policy)
 		trace_sac_policy(dev_name(sd->dev), old, policy);
 	}
 	return 0;
+}
+
+int sac_dev_set_policy(struct sac_dev *sd, enum sac_policy policy)
+{
+	enum sac_policy eff = policy == SAC_POLICY_DEFAULT ?
+			      sac_default_policy() : policy;
+	int ret;
+
+	if (policy >= SAC_POLICY_NR)
+		return -EINVAL;
+	if (sac_policy_needs_hook(eff)) {
+		ret = sac_hook_require();
+		if (ret)
+			return ret;
+	}
+	ret = __sac_dev_set_policy(sd, policy);
+	sac_hook_relax();
+	return ret;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -187,11 +214,30 @@ static enum sac_target notrace sac_dev_target(struct sac_dev *sd)
 void notrace sac_dev_retarget_locked(struct sac_dev *sd)
 {
 	unsigned long hot = sd->hot;
+	enum sac_policy eff;
+	bool nb;
 
 	lockdep_assert_held(&sd->lock);
 	/* No domain seen yet: the hook's next call computes it. */
 	if (hot & ~SAC_HOT_TARGET)
 		WRITE_ONCE(sd->hot, (hot & ~SAC_HOT_TARGET) | sac_dev_target(sd));
+	if (!SAC_HAVE_NATIVE_BIT || !sd->pci)
+		return;
+	/*
+	 * The native bit follows the state (the invariant at the top), but
+	 * while the hook is off the bit carries policy dac too: held clear,
+	 * so the kernel's own function allocates from the full range. Under
+	 * policy kernel the bit is the kernel's.
+	 */
+	eff = sac_dev_policy(sd);
+	if (eff == SAC_POLICY_KERNEL)
+		return;
+	nb = sd->state == SAC_STATE_SAC && sac_forcedac() != 1 &&
+	     !(READ_ONCE(sac_hook_idle) && eff == SAC_POLICY_DAC);
+	if (nb != sd->native_seen) {
+		sac_native_bit_set(sd->dev, nb);
+		WRITE_ONCE(sd->native_seen, nb);
+	}
 }
 
 enum sac_target notrace sac_unknown_target(struct device *dev)

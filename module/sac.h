@@ -195,6 +195,14 @@ void sac_stats_reset(void);
  * the last bucket's hi is U64_MAX), converted from the clock's units.
  */
 void sac_timing_set(bool on);
+/*
+ * Statistics (on by default): off lets the hook go on kernels with the
+ * native bit while no device needs it. Turning it on may fail (the hook
+ * cannot be registered: kernel.ftrace_enabled is 0) and then changes
+ * nothing. May sleep.
+ */
+int sac_statistics_set(bool on);
+bool sac_statistics_on(void);
 bool sac_timing_switched_on(void);
 bool sac_timing_enabled(void);
 void sac_lat_bounds(unsigned int b, u64 *lo, u64 *hi);

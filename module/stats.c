@@ -296,6 +296,40 @@ bool sac_timing_switched_on(void)
 	return READ_ONCE(sac_timing_switch);
 }
 
+/*
+ * Statistics: on by default. Off, on kernels with the native bit, the hook
+ * is unregistered while no device needs it (hook.c), and what the kernel
+ * then allocates is not counted.
+ */
+static DEFINE_MUTEX(sac_statistics_lock);
+static bool sac_statistics = true;
+
+void sac_statistics_init(bool on)
+{
+	sac_statistics = on;
+}
+
+bool sac_statistics_on(void)
+{
+	return READ_ONCE(sac_statistics);
+}
+
+int sac_statistics_set(bool on)
+{
+	int ret = 0;
+
+	mutex_lock(&sac_statistics_lock);
+	if (on)
+		ret = sac_hook_require();
+	if (!ret) {
+		WRITE_ONCE(sac_statistics, on);
+		if (!on)
+			sac_hook_relax();
+	}
+	mutex_unlock(&sac_statistics_lock);
+	return ret;
+}
+
 /* The sac_alloc trace event's registration (trace.h): timing follows it. */
 int sac_trace_alloc_reg(void)
 {

@@ -92,7 +92,7 @@ case $(kernel_mm) in
      check_eq "stats: forcedac (not booted with it)" 0 "$(kv $SAC/stats forcedac)" ;;
 esac
 
-for f in version:400 stats:400 default_policy:600 rearm:200 reset_stats:200 timing:600; do
+for f in version:400 stats:400 default_policy:600 rearm:200 reset_stats:200 timing:600 statistics:600; do
 	check_eq "mode of ${f%:*}" "${f#*:}" "$(mode $SAC/${f%:*})"
 done
 for d in EDU EDU32 NVME NIC0 NIC1; do
