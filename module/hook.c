@@ -532,10 +532,40 @@ static int sac_hook_register(void)
 	return 0;
 }
 
-/* Unregister and wait until no task can be in our text any more. */
-static void sac_hook_unregister(void)
+/*
+ * Wait until no task can be in our text any more (the unload). On
+ * PREEMPT_RT first until every redirected call counted its return, then
+ * always a tasks-RCU grace period (see the top of this file).
+ */
+static void sac_hook_quiesce(void)
 {
 	unsigned long warn_at = jiffies + 10 * HZ;
+
+	/* No new redirections from here on: the sum can only fall (RT). */
+	while (sac_inflight_total() > 0) {
+		if (time_after(jiffies, warn_at)) {
+			pr_warn("still waiting for %ld allocations in flight\n",
+				sac_inflight_total());
+			warn_at = jiffies + 10 * HZ;
+		}
+		usleep_range(500, 1000);
+	}
+	/*
+	 * Unconditionally: on PREEMPT_RT a task blocked on an rtlock in
+	 * alloc_iova_fast() was quiescent for the grace period inside
+	 * unregister_ftrace_function(), and may still be between its last
+	 * count and its RET.
+	 */
+	synchronize_rcu_tasks();
+}
+
+/*
+ * Unregister. At run time the text stays: a call still in the replacement
+ * finishes there, and its entry lives on (devtable.c); the unload then
+ * waits (sac_hook_quiesce()).
+ */
+static void sac_hook_unregister(void)
+{
 	int ret;
 
 	lockdep_assert_held(&sac_hook_lock);
@@ -553,23 +583,6 @@ static void sac_hook_unregister(void)
 	}
 	ftrace_free_filter(&sac_ftrace_ops);
 	WRITE_ONCE(sac_hook_registered, false);
-
-	/* No new redirections from here on: the sum can only fall (RT). */
-	while (sac_inflight_total() > 0) {
-		if (time_after(jiffies, warn_at)) {
-			pr_warn("still waiting for %ld allocations in flight\n",
-				sac_inflight_total());
-			warn_at = jiffies + 10 * HZ;
-		}
-		usleep_range(500, 1000);
-	}
-	/*
-	 * Unconditionally (see the top of this file): on PREEMPT_RT a task
-	 * blocked on an rtlock in alloc_iova_fast() was quiescent for the
-	 * grace period inside unregister_ftrace_function(), and may still be
-	 * between its last count and its RET.
-	 */
-	synchronize_rcu_tasks();
 }
 
 bool sac_hook_serving(void)
@@ -651,6 +664,8 @@ void sac_hook_exit(void)
 	mutex_lock(&sac_hook_lock);
 	if (sac_hook_registered)
 		sac_hook_unregister();
+	/* Also after a runtime unregistration: a task may be in our text. */
+	sac_hook_quiesce();
 	/* Hand every device to the kernel with the bit its state says. */
 	WRITE_ONCE(sac_hook_idle, false);
 	sac_retarget_all();
