@@ -395,16 +395,15 @@ static __always_inline void sac_redirect(struct ftrace_regs *fregs,
 
 /*
  * The callback's slow path, out of line so that its common path needs no
- * stack frame: the device is not the first entry of its bucket, is not in
- * the table (the default policy, the global counters), or its domain is
- * not the one in the entry's hot word.
+ * stack frame: the device is not in the table (the default policy, the
+ * global counters), or its domain is not the one in the entry's hot word.
  */
 static noinline void notrace sac_hook_slow(struct ftrace_regs *fregs,
+					   struct sac_dev *sd,
 					   struct iommu_domain *domain,
 					   struct device *dev)
 {
 	enum sac_target target = SAC_T_KERNEL;
-	struct sac_dev *sd = sac_dev_lookup(dev);
 	unsigned long hot;
 
 	if (sd) {
@@ -442,8 +441,8 @@ static void notrace sac_ftrace_handler(unsigned long ip,
 	domain = (struct iommu_domain *)ftrace_regs_get_argument(fregs, 0);
 	dev = (struct device *)ftrace_regs_get_argument(fregs, 3);
 
-	sd = sac_dev_lookup_first(dev);
-	if (likely(sd && sd->dev == dev)) {
+	sd = sac_dev_lookup(dev);
+	if (likely(sd)) {
 		/* The domain's pointer has its low bits clear: t is the target. */
 		t = READ_ONCE(sd->hot) ^ (unsigned long)domain;
 		if (likely(t <= SAC_HOT_TARGET)) {
@@ -454,7 +453,7 @@ static void notrace sac_ftrace_handler(unsigned long ip,
 			return;
 		}
 	}
-	sac_hook_slow(fregs, domain, dev);
+	sac_hook_slow(fregs, sd, domain, dev);
 }
 
 /*
