@@ -111,6 +111,21 @@ static __always_inline void sac_fregs_set_arg4(struct ftrace_regs *fregs,
 {
 	sac_fregs_pt_regs(fregs)->r8 = val;
 }
+#elif defined(CONFIG_ARM64)
+/*
+ * arm64: x4 of the frame, which ftrace_caller restores before "ret x9"
+ * ("ldp x4, x5, [sp, #FREGS_X4]", entry-ftrace.S 6.12): regs[4] of the
+ * opaque frame (6.12, 7.2), or of the SAVE_REGS pt_regs (6.1).
+ */
+static __always_inline void sac_fregs_set_arg4(struct ftrace_regs *fregs,
+					       unsigned long val)
+{
+#ifdef arch_ftrace_regs
+	arch_ftrace_regs(fregs)->regs[4] = val;
+#else
+	ftrace_get_regs(fregs)->regs[4] = val;
+#endif
+}
 #else
 #error "iommu_sac: no ftrace frame accessors for this architecture (compat.h)"
 #endif
