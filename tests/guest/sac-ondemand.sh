@@ -24,8 +24,12 @@ FE=/proc/sys/kernel/ftrace_enabled
 
 # hooked: whether ftrace patches iommu_dma_alloc_iova() now (yes/no).
 hooked() { grep -q '^iommu_dma_alloc_iova\b' $EF && echo yes || echo no; }
-# wr FILE VALUE: one write; prints the error text (empty when accepted).
-wr() { (printf '%s' "$2" > "$1") 2>&1 | sed 's/.*: //'; }
+# wr FILE VALUE: one write(2); prints its error text (empty when accepted).
+wr() {
+	printf '%s' "$2" > /tmp/ondemand.v
+	dd if=/tmp/ondemand.v of="$1" bs=4096 count=1 conv=notrunc 2>&1 >/dev/null |
+		grep -v records | sed 's/.*: //'
+}
 
 unload_sac iommu_sac
 check "sac_edu.ko loads" load_sac sac_edu
@@ -47,7 +51,7 @@ if [ "$(kv $SAC/stats native_bit)" != yes ]; then
 	check_eq "EDU still served by the module" "$((a0 + 100))" "$(kv $SAC/devices/$EDU/stats allocs)"
 	echo 1 > $SAC/statistics
 	check "iommu_sac.ko unloads" unload_sac iommu_sac
-	exit 0
+	done_testing
 fi
 
 echo all > $SAC/rearm
@@ -119,3 +123,4 @@ check_eq "unloaded: iommu_dma_alloc_iova not patched" no "$(hooked)"
 check "iommu_sac reloads with statistics=0 devices=$EDU=sac" sh -c "insmod /lib/sac/iommu_sac.ko statistics=0 devices=$EDU=sac"
 check_eq "a sac rule at load: hook registered" "registered yes" "$(kv $SAC/stats hook) $(hooked)"
 check "iommu_sac unloads" unload_sac iommu_sac
+done_testing

@@ -38,6 +38,17 @@ if grep -q function_graph $T/available_tracers &&
 	# The notifier and everything it calls: a synchronize_rcu() in there
 	# shows by name, whatever the timing.
 	echo sac_bus_notify > $T/set_graph_function
+	# Patch only what the graph needs: the module, the grace-period
+	# waits and what a notifier calls. Enabling function_graph on every
+	# function (~50000 call sites poked one by one under TCG) took long
+	# enough on a loaded host to trip the soft-lockup watchdog
+	# ("BUG: soft lockup - CPU#0 stuck for 23s!" in __text_poke).
+	echo ':mod:iommu_sac' > $T/set_ftrace_filter
+	for f in 'synchronize_rcu*' 'synchronize_srcu*' 'rcu_barrier*' \
+		mutex_lock mutex_unlock queue_rcu_work call_rcu kfree \
+		_raw_spin_lock_irqsave _raw_spin_unlock_irqrestore; do
+		echo "$f" >> $T/set_ftrace_filter 2>/dev/null
+	done
 	echo 16384 > $T/buffer_size_kb
 	echo function_graph > $T/current_tracer
 	echo funcgraph-abstime > $T/trace_options 2>/dev/null
@@ -79,6 +90,7 @@ if [ $graph = 1 ]; then
 	echo nop > $T/current_tracer
 	echo nofuncgraph-tail > $T/trace_options 2>/dev/null
 	echo > $T/set_graph_function
+	echo > $T/set_ftrace_filter
 	echo 1408 > $T/buffer_size_kb
 	echo 1 > $T/tracing_on
 else
