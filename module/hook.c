@@ -28,8 +28,9 @@
  * 32-bit one under clamp32 are what the callback's count already says.
  * The rare outcomes (a 32-bit miss, which may switch the device; a
  * failure; a try32 call whose limit is within 32 bits) are counted out of
- * line. Latency timing and the trace event sit behind static keys (off:
- * patched NOPs).
+ * line. Latency timing (and with it the sac_alloc trace event) lives in a
+ * second, timed copy of each replacement, which the callback picks only
+ * while timing is on: off, it costs nothing.
  *
  * Lifetime of the entry on this path (internal.h, SAC_COUNT_DONE): the
  * callback looks it up with preemption disabled (an RCU reader); a removed
@@ -328,8 +329,8 @@ static __always_inline dma_addr_t sac_alloc(struct iommu_domain *domain,
 	}
 	iova = alloc_iova_fast(iovad, iova_len, limit_pfn, true);
 	if (unlikely(!iova))
-		return sac_alloc_failed(dev, sd_rt, target, size, dma_limit,
-					timed, t0);
+		return sac_alloc_failed(dev, sd_rt, target, iova_len << shift,
+					dma_limit, timed, t0);
 done:
 	if (timed)
 		sac_alloc_timed(dev, sac_alloc_dev(dev, sd_rt), target,
@@ -346,39 +347,62 @@ done:
  * with its arguments, for a verified DMA-API domain only; the callback has
  * counted the call by its target, which chose the function. @sd_rt is the
  * entry on PREEMPT_RT (the frame's fifth argument register), undefined
- * elsewhere. One static branch picks the timed copy.
+ * elsewhere. The callback picks the plain or the timed copy.
  */
 #define SAC_DEFINE_ALLOC(name, target)					\
-static noinline dma_addr_t notrace					\
+static dma_addr_t notrace						\
+sac_alloc_##name(struct iommu_domain *domain, size_t size,		\
+		 u64 dma_limit, struct device *dev, struct sac_dev *sd_rt) \
+{									\
+	return sac_alloc(domain, size, dma_limit, dev, sd_rt, target,	\
+			 false);					\
+}									\
+									\
+static dma_addr_t notrace						\
 sac_alloc_##name##_timed(struct iommu_domain *domain, size_t size,	\
 			 u64 dma_limit, struct device *dev,		\
 			 struct sac_dev *sd_rt)				\
 {									\
 	return sac_alloc(domain, size, dma_limit, dev, sd_rt, target,	\
 			 true);						\
-}									\
-									\
-static dma_addr_t notrace						\
-sac_alloc_##name(struct iommu_domain *domain, size_t size,		\
-		 u64 dma_limit, struct device *dev, struct sac_dev *sd_rt) \
-{									\
-	if (sac_timing_on())						\
-		return sac_alloc_##name##_timed(domain, size, dma_limit, \
-						dev, sd_rt);		\
-	return sac_alloc(domain, size, dma_limit, dev, sd_rt, target,	\
-			 false);					\
 }
 
 SAC_DEFINE_ALLOC(full, SAC_T_FULL)
 SAC_DEFINE_ALLOC(try32, SAC_T_TRY32)
 SAC_DEFINE_ALLOC(clamp32, SAC_T_CLAMP32)
 
-/* The replacement of each target (kernel: none). */
-static const unsigned long sac_alloc_fns[] = {
+static const unsigned long sac_alloc_plain[] = {
 	[SAC_T_FULL]	= (unsigned long)sac_alloc_full,
 	[SAC_T_TRY32]	= (unsigned long)sac_alloc_try32,
 	[SAC_T_CLAMP32]	= (unsigned long)sac_alloc_clamp32,
 };
+
+static const unsigned long sac_alloc_timed_fns[] = {
+	[SAC_T_FULL]	= (unsigned long)sac_alloc_full_timed,
+	[SAC_T_TRY32]	= (unsigned long)sac_alloc_try32_timed,
+	[SAC_T_CLAMP32]	= (unsigned long)sac_alloc_clamp32_timed,
+};
+
+/*
+ * The replacement of each target (kernel: none), the plain or the timed
+ * copy: the callback loads the IP from here, so switching timing costs
+ * the common path nothing (not even a patched NOP). A call that picked
+ * one copy runs it to the end.
+ */
+static unsigned long sac_alloc_fns[ARRAY_SIZE(sac_alloc_plain)] __read_mostly = {
+	[SAC_T_FULL]	= (unsigned long)sac_alloc_full,
+	[SAC_T_TRY32]	= (unsigned long)sac_alloc_try32,
+	[SAC_T_CLAMP32]	= (unsigned long)sac_alloc_clamp32,
+};
+
+void sac_hook_set_timed(bool on)
+{
+	int t;
+
+	for (t = SAC_T_FULL; t < ARRAY_SIZE(sac_alloc_fns); t++)
+		WRITE_ONCE(sac_alloc_fns[t], on ? sac_alloc_timed_fns[t] :
+						  sac_alloc_plain[t]);
+}
 
 /* ---------------------------------------------------------------------- */
 /* The ftrace callback                                                    */
@@ -390,7 +414,7 @@ static __always_inline void sac_redirect(struct ftrace_regs *fregs,
 {
 	if (SAC_COUNT_DONE)
 		sac_fregs_set_arg4(fregs, (unsigned long)sd);
-	ftrace_regs_set_instruction_pointer(fregs, sac_alloc_fns[target]);
+	ftrace_regs_set_instruction_pointer(fregs, READ_ONCE(sac_alloc_fns[target]));
 }
 
 /*

@@ -273,7 +273,8 @@ long sac_stats_inflight(struct sac_pcpu __percpu *stats);
 void sac_stats_retire(struct sac_dev *sd);
 
 /*
- * Latency timing: off by default (a patched NOP in the hot path). On while
+ * Latency timing: off by default (no cost: the callback sends calls to the
+ * plain copies of the replacement, hook.c). On while
  * the timing parameter/control says so or the sac_alloc trace event is
  * enabled (sac_timing_get()/sac_timing_put() count the users). The
  * allocator's clock is raw TSC cycles where the TSC ticks at a constant
@@ -281,13 +282,7 @@ void sac_stats_retire(struct sac_dev *sd);
  * ilog2 of clock units, converted to ns only when read
  * (sac_clock_units_to_ns()).
  */
-DECLARE_STATIC_KEY_FALSE(sac_timing);
 DECLARE_STATIC_KEY_FALSE(sac_clock_tsc);
-
-static __always_inline bool sac_timing_on(void)
-{
-	return static_branch_unlikely(&sac_timing);
-}
 
 static __always_inline u64 sac_clock(void)
 {
@@ -343,6 +338,8 @@ bool sac_layout_verify(const struct iommu_domain *domain);
 long sac_inflight_total(void);
 int sac_hook_init(void);
 void sac_hook_exit(void);
+/* Timing went on or off: the callback picks the timed copies or not. */
+void sac_hook_set_timed(bool on);
 /* Is the hook registered (serving allocations)? */
 bool sac_hook_serving(void);
 /*

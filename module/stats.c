@@ -13,8 +13,9 @@
  * the unload and the freeing of entries rely on.
  *
  * Latency timing costs two clock reads per allocation and is off by
- * default: a static key with a count of users (the timing parameter or
- * debugfs control, and the sac_alloc trace event while it is enabled).
+ * default; it is on while it has a user (the timing parameter or debugfs
+ * control, and the sac_alloc trace event while it is enabled), and then
+ * the callback sends calls to the timed copies of the replacement.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -34,7 +35,8 @@ static DEFINE_MUTEX(sac_stats_lock);
 static struct sac_pcpu sac_global_base;
 static struct sac_pcpu sac_retired;
 
-DEFINE_STATIC_KEY_FALSE(sac_timing);
+/* Latency timing on (any user): the hook's timed copies (hook.c). */
+static bool sac_timing;
 DEFINE_STATIC_KEY_FALSE(sac_clock_tsc);
 
 #define SAC_CYC2NS_SHIFT	22
@@ -252,6 +254,13 @@ void sac_lat_bounds(unsigned int b, u64 *lo, u64 *hi)
 	*hi = next - 1;
 }
 
+/* sac_timing_lock held: timing goes on or off for every user. */
+static void sac_timing_change(bool on)
+{
+	WRITE_ONCE(sac_timing, on);
+	sac_hook_set_timed(on);
+}
+
 /* Users of the timing key: the switch (parameter/control), the trace event. */
 static DEFINE_MUTEX(sac_timing_lock);
 static unsigned int sac_timing_users;
@@ -261,7 +270,7 @@ void sac_timing_get(void)
 {
 	mutex_lock(&sac_timing_lock);
 	if (!sac_timing_users++)
-		static_branch_enable(&sac_timing);
+		sac_timing_change(true);
 	mutex_unlock(&sac_timing_lock);
 }
 
@@ -269,13 +278,13 @@ void sac_timing_put(void)
 {
 	mutex_lock(&sac_timing_lock);
 	if (!WARN_ON_ONCE(!sac_timing_users) && !--sac_timing_users)
-		static_branch_disable(&sac_timing);
+		sac_timing_change(false);
 	mutex_unlock(&sac_timing_lock);
 }
 
 bool sac_timing_enabled(void)
 {
-	return static_key_enabled(&sac_timing);
+	return READ_ONCE(sac_timing);
 }
 
 void sac_timing_set(bool on)
@@ -284,9 +293,9 @@ void sac_timing_set(bool on)
 	if (on != sac_timing_switch) {
 		sac_timing_switch = on;
 		if (on && !sac_timing_users++)
-			static_branch_enable(&sac_timing);
+			sac_timing_change(true);
 		else if (!on && !--sac_timing_users)
-			static_branch_disable(&sac_timing);
+			sac_timing_change(false);
 	}
 	mutex_unlock(&sac_timing_lock);
 }
