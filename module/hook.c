@@ -516,7 +516,8 @@ void sac_hook_info(struct sac_hook_info *info)
  */
 static DEFINE_MUTEX(sac_hook_lock);
 
-static int sac_hook_register(void)
+/* @then: what follows a refusal ("refusing to load", ...), for the log. */
+static int sac_hook_register(const char *then)
 {
 	/* ftrace_set_filter() wants a writable buffer. */
 	char buf[sizeof(sac_target)];
@@ -538,11 +539,12 @@ static int sac_hook_register(void)
 	 * ftrace_hash_ipmodify_enable() refuses a second IPMODIFY owner.
 	 */
 	if (ret == -EBUSY && !sac_ftrace_enabled()) {
-		pr_err("kernel.ftrace_enabled is 0: the hook would not run (sysctl kernel.ftrace_enabled=1 first)\n");
+		pr_err("kernel.ftrace_enabled is 0: the hook would not run, %s (sysctl kernel.ftrace_enabled=1 first)\n",
+		       then);
 	} else if (ret == -EBUSY) {
-		pr_err("%s() already has an IPMODIFY ftrace user (a livepatch, kpatch or kprobe post_handler)%s\n",
+		pr_err("%s() already has an IPMODIFY ftrace user (a livepatch, kpatch or kprobe post_handler)%s: %s\n",
 		       sac_target, sac_ftrace_enabled() < 0 ?
-		       ", or kernel.ftrace_enabled is 0" : "");
+		       ", or kernel.ftrace_enabled is 0" : "", then);
 	} else if (ret) {
 		pr_err("cannot register the ftrace hook on %s(): %d\n",
 		       sac_target, ret);
@@ -640,7 +642,7 @@ int sac_hook_require(void)
 
 	mutex_lock(&sac_hook_lock);
 	if (!sac_hook_registered) {
-		ret = sac_hook_register();
+		ret = sac_hook_register("the change that needs it is refused");
 		if (!ret) {
 			pr_info("hook registered: needed again\n");
 			WRITE_ONCE(sac_hook_idle, false);
@@ -670,9 +672,7 @@ int sac_hook_init(void)
 
 	mutex_lock(&sac_hook_lock);
 	if (sac_hook_needed()) {
-		ret = sac_hook_register();
-		if (ret)
-			pr_err("refusing to load\n");
+		ret = sac_hook_register("refusing to load");
 	} else {
 		WRITE_ONCE(sac_hook_idle, true);
 		sac_retarget_all();
