@@ -46,9 +46,10 @@ static int __init sac_init(void)
 		goto err_debugfs;
 
 	sac_params_start();
-	pr_info("version %s: hooked iommu_dma_alloc_iova(), default policy %s, %u devices\n",
-		SAC_VERSION, sac_policy_name(sac_default_policy()),
-		sac_devtable_count());
+	pr_info("version %s: %s, default policy %s, %u devices\n",
+		SAC_VERSION, sac_hook_serving() ? "hooked iommu_dma_alloc_iova()" :
+		"iommu_dma_alloc_iova() left to the kernel until a policy needs the hook",
+		sac_policy_name(sac_default_policy()), sac_devtable_count());
 	return 0;
 
 err_debugfs:
