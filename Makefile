@@ -9,7 +9,7 @@ TESTS ?=
 
 KERNEL ?= 6.1
 
-.PHONY: all modules clean check check-debug check-arm64 deps run bench
+.PHONY: all modules clean check check-debug check-arm64 deps deps-run run bench
 
 all: modules
 
@@ -21,21 +21,37 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/drivers clean 2>/dev/null || true
 	rm -rf out
 
-# Host packages the suite needs (installed only when missing).
+# Host packages (installed only when missing): "deps" what make check
+# needs, "deps-run" what make run needs. Tools only: every kernel, with its
+# build tools, lives in a chroot under /var/cache/iommu-sac (tests/vm/deps.sh).
 deps:
-	@bash tests/vm/deps.sh
+	@bash tests/vm/deps.sh check
+
+deps-run:
+	@bash tests/vm/deps.sh run
+
+# What the host's /boot, kernel trees and enabled systemd units were before
+# deps: run.py compares at the end (tests/vm/hostcheck.sh, host/unchanged).
+HOSTSNAP = $(CURDIR)/out/host-before-$@.txt
+define host_snapshot
+	@mkdir -p out && bash tests/vm/hostcheck.sh snapshot $(HOSTSNAP)
+endef
 
 # The whole suite: every required kernel, every test (KERNELS=, TESTS= select).
-check: deps
-	@python3 tests/vm/run.py --kernels "$(KERNELS)" --tests "$(TESTS)"
+check:
+	$(host_snapshot)
+	@bash tests/vm/deps.sh check
+	@SAC_HOST_BEFORE=$(HOSTSNAP) python3 tests/vm/run.py --kernels "$(KERNELS)" --tests "$(TESTS)"
 
 # The debug kernel lane (tests/vm/kernels.conf: 6.1-debug): Debian's
 # linux-source-6.1 built once into the cache with lockdep, KASAN, kmemleak
 # and failslab (tests/vm/debugkernel.sh), booted with the core tests. Not in
 # "make check": its cold build alone does not fit CI's budget next to the
 # other lanes (docs/kernels-notes.md has the numbers).
-check-debug: deps
-	@python3 tests/vm/run.py --kernels "$(or $(KERNELS),6.1-debug)" --tests "$(TESTS)"
+check-debug:
+	$(host_snapshot)
+	@bash tests/vm/deps.sh check
+	@SAC_HOST_BEFORE=$(HOSTSNAP) python3 tests/vm/run.py --kernels "$(or $(KERNELS),6.1-debug)" --tests "$(TESTS)"
 
 # The arm64 lanes (tests/vm/kernels.conf: 6.1-arm64 6.12-arm64 7.2-arm64):
 # Debian's arm64 kernels, modules cross-built, booted under
@@ -46,8 +62,10 @@ check-arm64: deps
 
 # The main job: boot KERNEL (default 6.1) under QEMU with an emulated Intel
 # IOMMU and real devices, load the module, drive DMA, show policy and stats.
-run: deps
-	@python3 tests/vm/run.py --demo "$(KERNEL)"
+run:
+	$(host_snapshot)
+	@bash tests/vm/deps.sh run
+	@SAC_HOST_BEFORE=$(HOSTSNAP) python3 tests/vm/run.py --demo "$(KERNEL)"
 
 # The benchmark: regenerates docs/PERFORMANCE.md, docs/perf/*.png and JSON.
 bench: deps

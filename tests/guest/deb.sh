@@ -53,7 +53,7 @@ if [ -x $P/promtool ]; then
 	check_eq "promtool check metrics accepts the textfile" 0 $?
 	sed 's/^/# promtool: /' /tmp/deb.promtool | head -n 5
 else
-	skip "promtool check metrics" "the host has no promtool to copy in"
+	skip "promtool check metrics" "no promtool in the cache to copy in (tests/vm/deps.sh)"
 fi
 
 check "sac_edu unloads" unload_sac sac_edu

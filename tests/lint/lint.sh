@@ -8,7 +8,7 @@
 #                            (compat.h may keep its LINUX_VERSION_CODE
 #                            warnings: it is the one file allowed them)
 #   sparse (C=2)             the module and the test drivers, built against
-#                            the host kernel 6.1; any sparse or compiler
+#                            kernel 6.1 in its chroot; any sparse or compiler
 #                            warning fails
 #   -Wall -Wextra -Werror    every tools/*/ with a Makefile
 #
@@ -90,22 +90,25 @@ run_checkpatch() {
 	done
 }
 
-# sparse over a scratch copy of the module trees, against the 6.1 headers.
+# sparse over a scratch copy of the module trees, against the 6.1 headers,
+# in kernel 6.1's chroot (sparse installed there, not on the host).
 run_sparse() {
-	local desc tmp t out kdir
+	local desc tmp t out kdir root
 
-	command -v sparse >/dev/null || host_pkgs sparse
 	desc=$(bash "$SAC_TOP/tests/vm/provision.sh" 6.1) || { not_ok "sparse: kernel 6.1 provisioned"; return; }
 	kdir=$(. "$desc"; echo "$KDIR")
-	tmp=$(mktemp -d /tmp/iommu-sac-lint.XXXXXX)
+	root=$(. "$desc"; echo "$ROOT")
+	root_pkgs "$root" sparse
+	mkdir -p "$root/build"
+	tmp=$(mktemp -d "$root/build/iommu-sac-lint.XXXXXX")
 	tar -C "$SAC_TOP" --exclude=./out --exclude=./results --exclude=./.git \
 		--exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' --exclude='*.mod*' \
 		-cf - Kbuild VERSION module debugfs tests/drivers | tar -C "$tmp" -xf -
 	for t in . tests/drivers; do
 		[ -e "$tmp/$t/Kbuild" ] || continue
-		out=$(make -s -C "$kdir" M="$tmp/$t" C=2 CHECK=sparse modules 2>&1)
+		out=$(in_root "$root" make -s -C "$kdir" M="${tmp#"$root"}/$t" C=2 CHECK=sparse modules 2>&1)
 		rc=$?
-		out=$(echo "$out" | grep -E '(warning|error):' | sed "s|$tmp/||g")
+		out=$(echo "$out" | grep -E '(warning|error):' | sed "s|${tmp#"$root"}/||g")
 		if [ $rc -eq 0 ] && [ -z "$out" ]; then
 			ok "sparse C=2 on 6.1: ${t/#./iommu_sac.ko} clean"
 		else

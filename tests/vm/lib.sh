@@ -34,6 +34,19 @@ sac_mirror() {
 	echo "${m%/}"
 }
 
+# sac_host_suite_uris SUITE: "URI SUITE" for each suite this machine's apt
+# uses whose name is SUITE or starts with SUITE- (SUITE-updates,
+# SUITE-security), e.g. to give a chroot of the host's own release the
+# same updates (the kernel a Debian machine of that release installs).
+sac_host_suite_uris() {
+	{
+		awk '/^URIs:/ { u = $2 } /^Suites:/ { for (i = 2; i <= NF; i++) print u, $i }' \
+			/etc/apt/sources.list.d/*.sources 2>/dev/null || true
+		awk '$1 == "deb" { i = 2; while ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ } print $i, $(i + 1) }' \
+			/etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true
+	} | awk -v s="$1" '$2 == s || index($2, s "-") == 1 { sub(/\/$/, "", $1); print $1, $2 }' | sort -u
+}
+
 # kconf_field NAME COLUMN: a column (1-based) of NAME's line in kernels.conf.
 kconf_field() {
 	awk -v n="$1" -v c="$2" '!/^#/ && $1 == n { print $c; found = 1 } END { exit !found }' "$SAC_KCONF"
@@ -65,8 +78,68 @@ host_pkgs() {
 		"${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
 }
 
+# root_pkgs ROOT PKG...: install the packages named into a kernel's chroot
+# (never the host), if any is missing there. apt-get update runs only when
+# the install fails from the lists the chroot has. Output goes to ROOT.apt.log.
+root_pkgs() {
+	local root=${1%/} missing=() p
+	shift
+
+	[ -n "$root" ] && [ "$root" != / ] || die "root_pkgs: no chroot given (the host is never installed into)"
+	for p in "$@"; do
+		dpkg-query --admindir="$root/var/lib/dpkg" -W -f '${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	need_root
+	log "installing in ${root##*/}'s chroot: ${missing[*]}"
+	local inst=(apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold install "${missing[@]}")
+	in_root "$root" "${inst[@]}" >> "$root.apt.log" 2>&1 || {
+		in_root "$root" apt-get -q -o DPkg::Lock::Timeout=600 update >> "$root.apt.log" 2>&1 &&
+			in_root "$root" "${inst[@]}" >> "$root.apt.log" 2>&1
+	} || die "installing ${missing[*]} in $root failed, see $root.apt.log"
+	in_root "$root" apt-get -q clean >/dev/null 2>&1 || true
+}
+
+# sac_promtool: the path of promtool (for make -C tools/sacctl check and
+# the package test), unpacked once from Debian's prometheus package into
+# $SAC_CACHE/promtool/bin: apt-get download and dpkg-deb, never installed,
+# so no prometheus service on the host.
+sac_promtool() {
+	local dir=$SAC_CACHE/promtool tmp deb lk=
+
+	if [ ! -x "$dir/bin/promtool" ]; then
+		need_root
+		mkdir -p "$SAC_CACHE"
+		exec {lk}> "$dir.lock"
+		flock "$lk"
+	fi
+	if [ ! -x "$dir/bin/promtool" ]; then
+		tmp=$(mktemp -d "$SAC_CACHE/promtool.XXXXXX")
+		log "unpacking promtool from the prometheus package into $dir (not installed)"
+		(cd "$tmp" && { apt-get download -q prometheus || { apt-get update -qq && apt-get download -q prometheus; }; } \
+			>/dev/null 2>&1) || { rm -rf "$tmp"; die "apt-get download prometheus failed"; }
+		deb=$(ls "$tmp"/prometheus_*.deb)
+		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" ./usr/bin/promtool ||
+			{ rm -rf "$tmp"; die "no /usr/bin/promtool in $deb"; }
+		mkdir -p "$tmp/bin"
+		mv "$tmp/usr/bin/promtool" "$tmp/bin/promtool"
+		basename "$deb" > "$tmp/package"
+		rm -rf "${tmp:?}/usr" "$deb" "$dir"
+		mv "$tmp" "$dir"
+	fi
+	[ -z "$lk" ] || exec {lk}>&-
+	echo "$dir/bin/promtool"
+}
+
+# root_has ROOT PATH: PATH exists in ROOT, symlinks resolved inside ROOT
+# (bookworm's /lib/modules/KVER/build is an absolute link to /usr/src).
+root_has() { chroot "$1" /usr/bin/test -e "$2"; }
+
 # Descriptor of a provisioned kernel: KNAME SUITE KVER ROOT VMLINUZ KDIR ...
-kdesc() { echo "$SAC_CACHE/kernels/$1.env"; }
+# (Not $SAC_CACHE/kernels/: older checkouts keep theirs there, with 6.1 on
+# the host and one stamp for all rows.)
+kdesc() { echo "$SAC_CACHE/desc/$1.env"; }
 
 # Run a command inside a kernel's root (chroot or host) with /proc mounted
 # in a private mount namespace, so nothing stays mounted afterwards.

@@ -3,17 +3,23 @@
 #
 # provision.sh NAME...: make each named kernel (see kernels.conf) ready to
 # build modules for and to boot, and write its descriptor
-# $SAC_CACHE/kernels/NAME.env.
+# $SAC_CACHE/desc/NAME.env.
 #
-# "host" kernels are installed with apt on this machine; "chroot" kernels get
-# a debootstrap'd chroot of their own suite (its gcc, linux-headers,
-# linux-image, kmod, make) under $SAC_CACHE/chroot/SUITE.
+# Every kernel lives in the cache, none on the host: a "chroot" kernel gets a
+# debootstrap'd chroot of its own suite (its gcc, linux-headers,
+# linux-image, kmod, make, dkms) under $SAC_CACHE/chroot/SUITE; the host's
+# /boot, /lib/modules and package set are never touched.
 #
 # The cache is trusted only when it is complete and fresh: a descriptor is
-# written last, after every check passed; it records a hash of this script
-# and kernels.conf and its age. A missing or mismatching descriptor, a missing
-# file or a package dpkg does not call installed means rebuild. After
-# SAC_REFRESH_DAYS (default 7) the suite's packages are upgraded in place.
+# written last, after every check passed; it records a stamp of the cache
+# format and of the kernel's own kernels.conf row (name, suite, where: a row
+# added or changed elsewhere leaves the other kernels' caches alone), and
+# its age. A mismatching stamp means rebuild; a missing file or a package
+# dpkg does not call installed means install what is missing. A complete
+# chroot without a descriptor (e.g. made before descriptors moved from
+# $SAC_CACHE/kernels/, which older checkouts still use) is adopted as it is,
+# its age taken from its last apt run. After SAC_REFRESH_DAYS (default 7)
+# the suite's packages are upgraded in place.
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -27,11 +33,11 @@ PKGS_CHROOT="linux-image-amd64 linux-headers-amd64 make kmod libc6-dev perl dkms
 # made by an older format is then rebuilt.
 CACHE_FORMAT=1
 
-# The stamp covers the kernels of their own (host, chroot) only: lanes
-# (rt, amd, debug) keep their own checks, so adding one does not make every
-# cached chroot look stale.
+# stamp NAME: the cache format and NAME's own row of kernels.conf (name,
+# suite, where), so changing or adding another kernel's row leaves this
+# kernel's cache alone. Lanes (rt, amd, debug) keep their own checks.
 stamp() {
-	echo "$CACHE_FORMAT $(grep -v '^#' "$SAC_KCONF" | awk '$3 == "host" || $3 == "chroot"')" |
+	echo "$CACHE_FORMAT $(awk -v n="$1" '!/^#/ && $1 == n { print $1, $2, $3 }' "$SAC_KCONF")" |
 		sha256sum | cut -c1-16
 }
 
@@ -62,10 +68,9 @@ root_complete() {
 
 	[ -e "$r/boot/vmlinuz-$kver" ] &&
 	[ -e "$r/lib/modules/$kver/modules.dep.bin" ] &&
-	[ -e "$r/lib/modules/$kver/build/Makefile" ] &&
-	[ -e "$r/lib/modules/$kver/build/Module.symvers" ] &&
-	root_pkg_ok "$root" "linux-image-$kver" "linux-headers-$kver" make &&
-	{ [ "$root" = / ] || root_pkg_ok "$root" $PKGS_CHROOT; }
+	root_has "$r" "/lib/modules/$kver/build/Makefile" &&
+	root_has "$r" "/lib/modules/$kver/build/Module.symvers" &&
+	root_pkg_ok "$root" "linux-image-$kver" "linux-headers-$kver" $PKGS_CHROOT
 }
 
 # In a chroot, never build an initramfs for the installed kernel: we make
@@ -86,6 +91,10 @@ chroot_setup_apt() {
 	path-exclude=/usr/share/info/*
 	EOF
 	echo "deb $mirror $suite main" > "$dir/etc/apt/sources.list"
+	# The host's own release: its -updates and -security suites as well
+	# (bookworm's current kernel comes from bookworm-security).
+	sac_host_suite_uris "$suite" | awk -v s="$suite" '$2 != s { print "deb", $1, $2, "main" }' \
+		>> "$dir/etc/apt/sources.list"
 	for f in /usr/sbin/update-initramfs /usr/bin/dracut; do
 		in_root "$dir" dpkg-divert --local --rename --add "$f" >/dev/null
 		ln -sf /bin/true "$dir$f"
@@ -117,18 +126,6 @@ provision_chroot() {
 	in_root "$dir" apt-get -q clean >/dev/null 2>&1 || true
 }
 
-provision_host() {
-	local name=$1
-
-	host_pkgs linux-image-amd64 linux-headers-amd64
-	if [ "${2:-}" = old ]; then
-		log "$name: upgrading the host's linux-image-amd64 linux-headers-amd64"
-		apt-get update -qq >&2
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			linux-image-amd64 linux-headers-amd64 >&2
-	fi
-}
-
 # write_desc DESC KEY=VALUE...: a descriptor, written last and atomically.
 write_desc() {
 	local desc=$1
@@ -137,69 +134,39 @@ write_desc() {
 	mv "$desc.tmp" "$desc"
 }
 
-# The Debian -rt-amd64 image of a base kernel. In a chroot (trixie, sid) it
-# is installed there next to the generic one, from the lists the chroot
-# already has (no apt-get update: the -rt headers installed with the base
-# are of that same ABI). For the host's kernel (6.1) nothing is installed on
-# the host: the image package is unpacked into $SAC_CACHE/rt/NAME and its
-# modules.dep made with depmod -b; modules are built against the host's
-# linux-headers-rt-amd64 (tests/vm/deps.sh), of the same version.
+# The Debian -rt-amd64 image of a base kernel, installed in the base's
+# chroot next to the generic one, from the lists the chroot already has (no
+# apt-get update: the -rt headers installed with the base are of that same
+# ABI).
 provision_rt() {
-	local name=$1 base=$2 bdesc root kver pkgver dir
+	local name=$1 base=$2 bdesc root kver pkgver
 
 	bdesc=$(provision_one "$base")
 	# shellcheck disable=SC1090
 	. "$bdesc"
-	if [ "$WHERE" = chroot ]; then
-		root=$ROOT
-		# The kernel's postinst runs DKMS autoinstall: not while
-		# setup.d/dkms.sh has iommu-sac added in this chroot.
-		exec 8> "$SAC_CACHE/dkms-$SUITE.lock"
-		flock 8
-		if ! in_root "$root" apt-get -y -q -o Dpkg::Options::=--force-confold install \
-			linux-image-rt-amd64 linux-headers-rt-amd64 >> "$root.apt.log" 2>&1; then
-			in_root "$root" apt-get -q update >> "$root.apt.log" 2>&1 || true
-			in_root "$root" apt-get -y -q -o Dpkg::Options::=--force-confold install \
-				linux-image-rt-amd64 linux-headers-rt-amd64 >> "$root.apt.log" 2>&1 ||
-				die "$name: installing linux-image-rt-amd64 in $root failed, see $root.apt.log"
-		fi
-		in_root "$root" apt-get -q clean >/dev/null 2>&1 || true
-		exec 8>&-
-		kver=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f '${Depends}\n' linux-image-rt-amd64 |
-			grep -oE 'linux-image-[0-9][^ ,]*-rt-amd64' | head -n1 | sed 's/^linux-image-//')
-		[ -n "$kver" ] || die "$name: cannot tell the -rt kernel of $root"
-		root_pkg_ok "$root" "linux-image-$kver" "linux-headers-$kver" ||
-			die "$name: linux-image/headers-$kver not both installed in $root"
-		pkgver=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f '${Version}' "linux-image-$kver")
-		write_desc "$desc" KNAME="$name" SUITE="$SUITE" WHERE=chroot ROOT="$root" KVER="$kver" \
-			PKGVER="$pkgver" VMLINUZ="$root/boot/vmlinuz-$kver" MODDIR="$root/lib/modules/$kver" \
-			KDIR="/lib/modules/$kver/build" BASE="$base" LANE=rt
-		return
+	[ "$WHERE" = chroot ] || die "$name: the base kernel $base is not a chroot kernel"
+	root=$ROOT
+	# The kernel's postinst runs DKMS autoinstall: not while
+	# setup.d/dkms.sh has iommu-sac added in this chroot.
+	exec 8> "$SAC_CACHE/dkms-$SUITE.lock"
+	flock 8
+	if ! in_root "$root" apt-get -y -q -o Dpkg::Options::=--force-confold install \
+		linux-image-rt-amd64 linux-headers-rt-amd64 >> "$root.apt.log" 2>&1; then
+		in_root "$root" apt-get -q update >> "$root.apt.log" 2>&1 || true
+		in_root "$root" apt-get -y -q -o Dpkg::Options::=--force-confold install \
+			linux-image-rt-amd64 linux-headers-rt-amd64 >> "$root.apt.log" 2>&1 ||
+			die "$name: installing linux-image-rt-amd64 in $root failed, see $root.apt.log"
 	fi
-	host_pkgs linux-headers-rt-amd64
-	kver=$(dpkg-query -W -f '${Depends}\n' linux-headers-rt-amd64 |
-		grep -oE 'linux-headers-[0-9][^ ,]*-rt-amd64' | head -n1 | sed 's/^linux-headers-//')
-	[ -n "$kver" ] || die "$name: cannot tell the host's -rt headers"
-	pkgver=$(dpkg-query -W -f '${Version}' "linux-headers-$kver")
-	dir=$SAC_CACHE/rt/$name
-	if [ "$(cat "$dir/.sac-unpacked" 2>/dev/null)" != "$kver $pkgver" ] ||
-	   [ ! -e "$dir/boot/vmlinuz-$kver" ] || [ ! -e "$dir/lib/modules/$kver/modules.dep.bin" ]; then
-		log "$name: unpacking linux-image-$kver $pkgver into $dir (not installed on the host)"
-		rm -rf "$dir" "$dir.tmp"
-		mkdir -p "$dir.tmp/deb"
-		(cd "$dir.tmp/deb" && apt-get download -q "linux-image-$kver=$pkgver" >/dev/null 2>&1) ||
-			die "$name: apt-get download linux-image-$kver=$pkgver failed"
-		dpkg-deb -x "$dir.tmp"/deb/*.deb "$dir.tmp"
-		rm -rf "$dir.tmp/deb"
-		# merged /usr: the package may ship /usr/lib/modules
-		[ -d "$dir.tmp/lib/modules/$kver" ] ||
-			{ mkdir -p "$dir.tmp/lib"; ln -s ../usr/lib/modules "$dir.tmp/lib/modules"; }
-		depmod -b "$dir.tmp" "$kver" || die "$name: depmod in $dir.tmp failed"
-		echo "$kver $pkgver" > "$dir.tmp/.sac-unpacked"
-		mv "$dir.tmp" "$dir"
-	fi
-	write_desc "$desc" KNAME="$name" SUITE="$SUITE" WHERE=host ROOT="$dir" KVER="$kver" \
-		PKGVER="$pkgver" VMLINUZ="$dir/boot/vmlinuz-$kver" MODDIR="$dir/lib/modules/$kver" \
+	in_root "$root" apt-get -q clean >/dev/null 2>&1 || true
+	exec 8>&-
+	kver=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f '${Depends}\n' linux-image-rt-amd64 |
+		grep -oE 'linux-image-[0-9][^ ,]*-rt-amd64' | head -n1 | sed 's/^linux-image-//')
+	[ -n "$kver" ] || die "$name: cannot tell the -rt kernel of $root"
+	root_pkg_ok "$root" "linux-image-$kver" "linux-headers-$kver" ||
+		die "$name: linux-image/headers-$kver not both installed in $root"
+	pkgver=$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f '${Version}' "linux-image-$kver")
+	write_desc "$desc" KNAME="$name" SUITE="$SUITE" WHERE=chroot ROOT="$root" KVER="$kver" \
+		PKGVER="$pkgver" VMLINUZ="$root/boot/vmlinuz-$kver" MODDIR="$root/lib/modules/$kver" \
 		KDIR="/lib/modules/$kver/build" BASE="$base" LANE=rt
 }
 
@@ -237,22 +204,24 @@ provision_one() {
 		bash "$SAC_TOP/tests/vm/provision-arm64.sh" "$name" | tail -n1
 		return 0 ;;
 	rt | amd | debug)
-		mkdir -p "$SAC_CACHE/kernels"
+		mkdir -p "$(dirname "$desc")"
 		rm -f "$desc"
 		"provision_$where" "$name" "${name%-"$where"}"
 		log "$name: ready: $(grep ^KVER= "$desc" | cut -d= -f2) ($where lane)"
 		echo "$desc"
 		return 0 ;;
 	esac
-	mkdir -p "$SAC_CACHE/kernels"
-	[ "$where" = host ] && root=/ || root=$SAC_CACHE/chroot/$suite
+	[ "$where" = chroot ] || die "$name: unknown \"where\" '$where' in $SAC_KCONF"
+	mkdir -p "$(dirname "$desc")"
+	root=$SAC_CACHE/chroot/$suite
 
 	# What the cache holds: fresh (reuse as is), old (upgrade in place),
-	# incomplete (install what is missing), or of another format (rebuild).
+	# incomplete (install what is missing), of another format (rebuild),
+	# or a complete chroot with no descriptor yet (adopt it as it is).
 	if [ -e "$desc" ]; then
 		# shellcheck disable=SC1090
 		state=$(. "$desc"
-			if [ "$STAMP" != "$(stamp)" ]; then
+			if [ "$STAMP" != "$(stamp "$name")" ]; then
 				echo format
 			elif ! root_complete "$ROOT" "$KVER"; then
 				echo incomplete
@@ -261,25 +230,26 @@ provision_one() {
 			else
 				echo fresh
 			fi)
+	elif [ -e "$root/.sac-debootstrap-ok" ] && [ -e "$root.apt.log" ] &&
+	     kver=$(root_kver "$root") && root_complete "$root" "$kver"; then
+		state=adopt
 	fi
 	case $state in
 	fresh)
 		echo "$desc"
 		return 0 ;;
+	adopt)
+		log "$name: adopting the complete $suite chroot ($kver) as it is" ;;
 	old)
 		log "$name: cache older than $REFRESH_DAYS days, upgrading its packages" ;;
 	incomplete)
 		log "$name: cached kernel is incomplete, installing what is missing" ;;
 	format)
 		log "$name: cache made by another provision.sh format, rebuilding"
-		[ "$where" = chroot ] && rm -f "$root/.sac-debootstrap-ok" ;;
+		rm -f "$root/.sac-debootstrap-ok" ;;
 	esac
 	rm -f "$desc"
-	if [ "$where" = host ]; then
-		provision_host "$name" "$state"
-	else
-		provision_chroot "$name" "$suite"
-	fi
+	[ "$state" = adopt ] || provision_chroot "$name" "$suite"
 
 	kver=$(root_kver "$root") || die "$name: linux-image-amd64 is not installed in $root"
 	root_complete "$root" "$kver" ||
@@ -294,8 +264,10 @@ provision_one() {
 	VMLINUZ=${root%/}/boot/vmlinuz-$kver
 	MODDIR=${root%/}/lib/modules/$kver
 	KDIR=/lib/modules/$kver/build
-	STAMP=$(stamp)
+	STAMP=$(stamp "$name")
 	EOF
+	# An adopted chroot is as old as its last apt run.
+	[ "$state" != adopt ] || touch -r "$root.apt.log" "$desc.tmp"
 	mv "$desc.tmp" "$desc"
 	log "$name: ready: $kver ($where)"
 	echo "$desc"

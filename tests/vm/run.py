@@ -646,10 +646,12 @@ def run_canaries(kname, kenv, initrd, canaries, resdir):
     return res
 
 
-def host_tools():
-    """Build the project's userspace tools (they go into the guests) and
-    run their host-side unit tests, which print TAP."""
+def host_tools(check=True):
+    """Build the project's userspace tools (they go into the guests) and,
+    with check, run their host-side unit tests, which print TAP (with the
+    promtool tests/vm/deps.sh unpacked into the cache on the PATH)."""
     res = Result()
+    env = dict(os.environ, PATH=os.path.join(CACHE, "promtool", "bin") + ":" + os.environ.get("PATH", ""))
     for tool in sorted(glob.glob(os.path.join(TOP, "tools", "*", "Makefile"))):
         d = os.path.dirname(tool)
         name = os.path.relpath(d, TOP)
@@ -659,11 +661,25 @@ def host_tools():
             res.failures.append(f"host/{name}: build failed")
             log(f"  not ok host/{name}: build failed")
             continue
+        if not check:
+            continue
         p = subprocess.run(["make", "-s", "-C", d, "check"], stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True)
+                           stderr=subprocess.STDOUT, text=True, env=env)
         sec = {"lines": p.stdout.splitlines(), "rc": p.returncode}
         res.add(count_tap(f"host/{name}", sec))
     return res
+
+
+def host_unchanged():
+    """With SAC_HOST_BEFORE (make check and make run take that snapshot
+    before tests/vm/deps.sh): the host's /boot, kernel trees and enabled
+    systemd units are as they were (tests/vm/hostcheck.sh, TAP)."""
+    before = os.environ.get("SAC_HOST_BEFORE")
+    if not before:
+        return Result()
+    p = subprocess.run(["bash", os.path.join(VM, "hostcheck.sh"), "compare", before],
+                       stdout=subprocess.PIPE, text=True)
+    return count_tap("host/unchanged", {"lines": p.stdout.splitlines(), "rc": p.returncode})
 
 
 class setup_lock:
@@ -786,7 +802,7 @@ def demo(kname, resdir):
     output as it goes."""
     log(f"== iommu-sac demo on kernel {kname}")
     kenv = provision(kname)
-    host_tools()
+    host_tools(check=False)
     kbuild(kname)
     initrd = build_initramfs(kname, kenv)
     t = Test(os.path.join(DEMO, "demo.sh"))
@@ -798,7 +814,8 @@ def demo(kname, resdir):
     for p in sum(probs.values(), []):
         log("  kernel log: " + p)
     ok = "SAC-TEST-END demo 0" in tap and not probs and not expired
-    return 0 if ok else 1
+    host = host_unchanged()
+    return 0 if ok and not host.failed else 1
 
 
 def main():
@@ -874,6 +891,10 @@ def main():
         for k in run:
             t1 = time.time()
             results[k] = (run_kernel(k, tests, resdir, canaries), time.time() - t1)
+    r = host_unchanged()
+    if r.passed or r.failed:
+        total.add(r)
+        summary.append(f"{'host':6} {r.passed} passed, {r.failed} failed: /boot, kernel trees, enabled units")
     for k in conf:
         if k["name"] in results:
             r, took = results[k["name"]]

@@ -19,12 +19,12 @@
 # For the guest (tests/guest/deb.sh) it leaves, under out/KNAME/overlay/pkg/:
 # the module the package built for KVER, the packaged sacctl with the
 # libraries it resolves to in that root (run through that root's dynamic
-# loader), the exporter's service file, promtool when the host has it, and
-# the expected VERSION.
+# loader), the exporter's service file, promtool (unpacked into the cache by
+# tests/vm/deps.sh, never installed), and the expected VERSION.
 #
-# Packages need a root of their own: a kernel that runs from the host's
-# root (WHERE=host) is skipped with that reason; lanes (rt, amd, debug) run
-# their base kernel's package test once, not again.
+# Packages need a root of their own, the kernel's chroot (every base kernel
+# has one); lanes (rt, amd, debug) run their base kernel's package test
+# once, not again.
 
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -39,7 +39,7 @@ if [ -n "${LANE:-}" ]; then
 	exit 0
 fi
 if [ "$WHERE" != chroot ]; then
-	echo "1..0 # SKIP $name runs from the host's root: installing packages there would change the host"
+	echo "1..0 # SKIP $name is not a chroot kernel: packages are never installed on the host's root"
 	exit 0
 fi
 
@@ -127,8 +127,8 @@ done
 
 # DKMS built the module for every kernel with headers in the chroot.
 for b in "$ROOT"/lib/modules/*/build; do
-	[ -e "$b/Makefile" ] || continue
 	k=$(basename "$(dirname "$b")")
+	root_has "$ROOT" "/lib/modules/$k/build/Makefile" || continue
 	st=$(in_root "$ROOT" dkms status -m iommu-sac -v "$VERSION" -k "$k" 2>/dev/null)
 	case $st in
 	*": installed"*) ok "DKMS built and installed it for $k" ;;
@@ -191,7 +191,7 @@ for l in $libs; do
 done
 [ -e "$pkgdir/lib/ld-linux-x86-64.so.2" ] && ok "the packaged sacctl and its $nlib libraries from the $SUITE root" ||
 	not_ok "the $SUITE root's dynamic loader for the packaged sacctl"
-command -v promtool >/dev/null && cp "$(command -v promtool)" "$pkgdir/promtool"
+promtool=$(sac_promtool) && cp "$promtool" "$pkgdir/promtool"
 echo "$VERSION" > "$pkgdir/version"
 
 # ---- purge: nothing left behind -----------------------------------------
