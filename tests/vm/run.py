@@ -894,7 +894,7 @@ def main():
     r = host_unchanged()
     if r.passed or r.failed:
         total.add(r)
-        summary.append(f"{'host':6} {r.passed} passed, {r.failed} failed: /boot, kernel trees, enabled units")
+        summary.append(f"host unchanged: {r.passed} passed, {r.failed} failed (/boot, kernel trees, enabled units)")
     for k in conf:
         if k["name"] in results:
             r, took = results[k["name"]]

@@ -111,6 +111,22 @@ snapshot() {
 		-o -path ./build \
 		-o -path ./var/lib/apt -o -path ./var/lib/dpkg \) -prune -o -print | sort)
 }
+# Kernel trees with headers but no image (e.g. bookworm's -cloud-amd64, whose
+# headers setup.d/dkms.sh builds against): dkms 3.0.10 installs the module
+# there too and runs depmod, whose index files (modules.dep, ...) stay after
+# the purge. They belong to no package, and where the image is installed
+# they exist already: give those trees their index before the snapshot, so
+# the comparison sees what the packages leave, not what depmod makes.
+for b in "$ROOT"/lib/modules/*; do
+	k=${b##*/}
+	[ -e "$b/modules.dep" ] && continue
+	root_has "$ROOT" "/lib/modules/$k/build/Makefile" || continue
+	if in_root "$ROOT" depmod "$k" >> "$logf" 2>&1; then
+		echo "# depmod $k first (headers only, no image: dkms's depmod would make its index)"
+	else
+		not_ok "depmod $k (headers only) before the snapshot"
+	fi
+done
 snapshot > "$out/deb.before"
 
 mkdir -p "$ROOT/tmp/sac-debs"
