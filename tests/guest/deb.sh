@@ -31,19 +31,32 @@ check_eq "one round trip on $EDU under dac" ok "$(rt "$EDU" 4095)"
 allocs=$(kv $D/devices/$EDU/stats allocs)
 check "$EDU has allocations to report ($allocs)" [ "${allocs:-0}" -gt 0 ]
 
-# The exporter: the service's command as the package ships it.
-cmd=$(sed -n 's/^ExecStart=//p' $P/sacctl-prometheus.service)
+# The exporter: the service as systemd runs it when its timer fires: the
+# unit's ConditionPathIsDirectory= checks (a failed one skips the run),
+# then its ExecStart= line ($$ is systemd's escape for $), with
+# /usr/sbin/sacctl the packaged binary.
+unit=$P/sacctl-prometheus.service
+mkdir -p /usr/sbin
+printf '#!/bin/sh\nexec %s/lib/ld-linux-x86-64.so.2 --library-path %s/lib %s/sacctl "$@"\n' $P $P $P > /usr/sbin/sacctl
+chmod 755 /usr/sbin/sacctl
+run_unit() {
+	for c in $(sed -n 's/^ConditionPathIsDirectory=//p' $unit); do
+		[ -d "$c" ] || { echo "# condition failed: $c: systemd skips the run"; return 0; }
+	done
+	eval "$(sed -n 's/^ExecStart=//p' $unit | sed 's/[$][$]/$/g')"
+}
+cmd=$(sed -n 's/^ExecStart=//p' $unit)
 case $cmd in
-/usr/sbin/sacctl\ *) ok "ExecStart runs the packaged sacctl ($cmd)" ;;
-*) not_ok "ExecStart runs /usr/sbin/sacctl (saw '$cmd')" ;;
+*/usr/sbin/sacctl\ stats\ --prometheus\ --output\ *) ok "ExecStart runs the packaged sacctl stats --prometheus ($cmd)" ;;
+*) not_ok "ExecStart runs /usr/sbin/sacctl stats --prometheus --output (saw '$cmd')" ;;
 esac
-file=${cmd##* }
-dir=$(dirname "$file")
+file=$(echo "$cmd" | grep -o '/var/lib/prometheus/node-exporter/[^ ]*\.prom' | head -n1)
+dir=/var/lib/prometheus/node-exporter
+check_eq "the textfile is in node_exporter's textfile folder" "$dir" "$(dirname "${file:-/none/x}")"
 mkdir -p "$dir"
 rm -f "$file"
-# shellcheck disable=SC2086
-pkg_sacctl ${cmd#/usr/sbin/sacctl }
-check_eq "the exporter command exits 0" 0 $?
+run_unit
+check_eq "the exporter unit's run exits 0" 0 $?
 check "it wrote $file" [ -s "$file" ]
 check_eq "no temporary file left in $dir" "$(basename "$file")" "$(ls -A "$dir")"
 check_eq "allocations of $EDU in the textfile" "$(kv $D/devices/$EDU/stats allocs)" \
@@ -58,4 +71,16 @@ fi
 
 check "sac_edu unloads" unload_sac sac_edu
 check "the packaged module unloads" unload_sac iommu_sac
+
+# Unloaded, the next run must not leave the last statistics behind for
+# node_exporter to export as current: no iommu_sac textfile at all.
+run_unit
+check_eq "the exporter unit's run without the module exits 0" 0 $?
+if [ -e "$file" ]; then
+	not_ok "no stale textfile once the module is unloaded ($file still holds $(grep -c '^iommu_sac' "$file") samples of the unloaded module)"
+else
+	ok "no stale textfile once the module is unloaded ($file removed)"
+fi
+check_eq "nothing else left in $dir" "" "$(ls -A "$dir")"
+rm -f /usr/sbin/sacctl
 done_testing
