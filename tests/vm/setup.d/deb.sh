@@ -211,8 +211,22 @@ promtool=$(sac_promtool) && cp "$promtool" "$pkgdir/promtool"
 echo "$VERSION" > "$pkgdir/version"
 
 # ---- purge: nothing left behind -----------------------------------------
+# The exporter's last textfile, as the timer would have left it: removing
+# the package must remove it (nothing would update it any more).
+tf=/var/lib/prometheus/node-exporter/iommu_sac.prom
+made=
+[ -d "$ROOT/var/lib/prometheus" ] || made=yes
+mkdir -p "$ROOT${tf%/*}"
+echo 'iommu_sac_allocations_total{device="0000:00:04.0"} 1' > "$ROOT$tf"
 step "apt-get purge --autoremove iommu-sac-dkms sacctl" \
 	in_root "$ROOT" apt-get -y -q purge --autoremove iommu-sac-dkms sacctl
+if [ -e "$ROOT$tf" ]; then
+	not_ok "the purge removes the exporter's textfile $tf (still there)"
+else
+	ok "the purge removes the exporter's textfile $tf"
+fi
+[ -z "$made" ] || rm -rf "$ROOT/var/lib/prometheus"
+rm -f "$ROOT$tf"
 snapshot > "$out/deb.after"
 left=$(diff "$out/deb.before" "$out/deb.after" | grep '^[<>]')
 if [ -z "$left" ]; then
