@@ -198,13 +198,13 @@ provision_one() {
 	SUITE=$suite
 	where=$(kconf_field "$name" 3)
 	desc=$(kdesc "$name")
+	mkdir -p "$(dirname "$desc")"
 	case $where in
 	arm64)
 		# Debian's arm64 kernels: tests/vm/provision-arm64.sh
 		bash "$SAC_TOP/tests/vm/provision-arm64.sh" "$name" | tail -n1
 		return 0 ;;
 	rt | amd | debug)
-		mkdir -p "$(dirname "$desc")"
 		rm -f "$desc"
 		"provision_$where" "$name" "${name%-"$where"}"
 		log "$name: ready: $(grep ^KVER= "$desc" | cut -d= -f2) ($where lane)"
@@ -212,7 +212,6 @@ provision_one() {
 		return 0 ;;
 	esac
 	[ "$where" = chroot ] || die "$name: unknown \"where\" '$where' in $SAC_KCONF"
-	mkdir -p "$(dirname "$desc")"
 	root=$SAC_CACHE/chroot/$suite
 
 	# What the cache holds: fresh (reuse as is), old (upgrade in place),
