@@ -515,6 +515,8 @@ void sac_hook_info(struct sac_hook_info *info)
  * site is left as the kernel made it. sac_hook_lock serialises changes.
  */
 static DEFINE_MUTEX(sac_hook_lock);
+/* The ops' filter holds iommu_dma_alloc_iova (sac_hook_lock). */
+static bool sac_hook_filtered;
 
 /* @then: what follows a refusal ("refusing to load", ...), for the log. */
 static int sac_hook_register(const char *then)
@@ -524,12 +526,15 @@ static int sac_hook_register(const char *then)
 	int ret;
 
 	lockdep_assert_held(&sac_hook_lock);
-	memcpy(buf, sac_target, sizeof(buf));
-	ret = ftrace_set_filter(&sac_ftrace_ops, buf, strlen(buf), 1);
-	if (ret) {
-		pr_err("cannot hook %s(): not in available_filter_functions (%d)\n",
-		       sac_target, ret);
-		return ret;
+	if (!sac_hook_filtered) {
+		memcpy(buf, sac_target, sizeof(buf));
+		ret = ftrace_set_filter(&sac_ftrace_ops, buf, strlen(buf), 1);
+		if (ret) {
+			pr_err("cannot hook %s(): not in available_filter_functions (%d)\n",
+			       sac_target, ret);
+			return ret;
+		}
+		sac_hook_filtered = true;
 	}
 	ret = register_ftrace_function(&sac_ftrace_ops);
 	/*
@@ -549,12 +554,26 @@ static int sac_hook_register(const char *then)
 		pr_err("cannot register the ftrace hook on %s(): %d\n",
 		       sac_target, ret);
 	}
-	if (ret) {
-		ftrace_free_filter(&sac_ftrace_ops);
+	if (ret)
 		return ret;
-	}
 	WRITE_ONCE(sac_hook_registered, true);
 	return 0;
+}
+
+/*
+ * The filter is set once and freed once, at exit: ftrace_free_filter()
+ * frees the ops' hashes without resetting its pointers (kernel/trace/
+ * ftrace.c, 6.1 and 6.12: "free_ftrace_hash(ops->func_hash->filter_hash);"
+ * and nothing after), so a later ftrace_set_filter() on the same ops would
+ * free them again: "kernel BUG at mm/slub.c:550!" in __slab_free, from
+ * sac_hook_register() re-registering after a runtime unregistration.
+ */
+static void sac_hook_free_filter(void)
+{
+	if (sac_hook_filtered) {
+		ftrace_free_filter(&sac_ftrace_ops);
+		sac_hook_filtered = false;
+	}
 }
 
 /*
@@ -606,7 +625,6 @@ static void sac_hook_unregister(void)
 		for (;;)
 			schedule_timeout_idle(MAX_SCHEDULE_TIMEOUT);
 	}
-	ftrace_free_filter(&sac_ftrace_ops);
 	WRITE_ONCE(sac_hook_registered, false);
 }
 
@@ -673,6 +691,8 @@ int sac_hook_init(void)
 	mutex_lock(&sac_hook_lock);
 	if (sac_hook_needed()) {
 		ret = sac_hook_register("refusing to load");
+		if (ret)
+			sac_hook_free_filter();
 	} else {
 		WRITE_ONCE(sac_hook_idle, true);
 		sac_retarget_all();
@@ -689,6 +709,7 @@ void sac_hook_exit(void)
 		sac_hook_unregister();
 	/* Also after a runtime unregistration: a task may be in our text. */
 	sac_hook_quiesce();
+	sac_hook_free_filter();
 	/* Hand every device to the kernel with the bit its state says. */
 	WRITE_ONCE(sac_hook_idle, false);
 	sac_retarget_all();
