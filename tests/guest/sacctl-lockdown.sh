@@ -4,7 +4,7 @@
 # be lowered again, hence a boot of its own). debugfs still lets root read
 # the 0400 files, so list works, and refuses to open its writable files; the
 # controls then go through the module parameters in sysfs, which lockdown
-# leaves open: set, default, rearm, reset and save work and say so, and the
+# leaves open: set, default, rearm, reset, timing and save work and say so, and the
 # fixed sequence of lib.sh's ctl_sequence leaves the state it leaves
 # without lockdown (sac-sysfs checks that one).
 # boot: sacctl.lockdown=1
@@ -71,5 +71,25 @@ check_eq "the saved options" "options iommu_sac default_policy=dac devices=$EDU=
 	"$(grep -v '^#' /tmp/l.conf)"
 sacctl set "$EDU" bogus > /tmp/l.out 2>&1
 check_eq "a bad policy is still a usage error (exit 8)" 8 "$?"
+
+# latency timing: the switch is a 0600 debugfs file, closed now; sacctl
+# reads and writes the parameter instead.
+T=/sys/module/iommu_sac/parameters/timing
+cat $D/timing > /dev/null 2>&1
+check_eq "debugfs refuses to open timing (0600), even to read" 1 $?
+sacctl timing > /tmp/l.out 2>&1
+check_eq "timing under lockdown: exit 0" 0 "$?"
+check_eq "timing under lockdown: off, the switch read from sysfs" \
+	"timing: off (switch off; the sac_alloc trace event is not enabled)" "$(cat /tmp/l.out)"
+sacctl timing on > /tmp/l.out 2>&1
+check_eq "timing on under lockdown: exit 0" 0 "$?"
+check_eq "timing on under lockdown: on, through sysfs because of lockdown" \
+	"timing: on (switch on, was off) (through sysfs: debugfs is locked down)" "$(cat /tmp/l.out)"
+check_eq "the parameter reads 1, stats say on" "1 on" "$(cat $T) $(kv $D/stats timing)"
+sacctl -j timing off > /tmp/l.out 2>&1
+check_eq "timing off under lockdown: exit 0" 0 "$?"
+check "timing off: the JSON says via sysfs, switch off" \
+	grep -q '"timing":"off","switch":"off","previous":"on",.*"via":"sysfs"' /tmp/l.out
+check_eq "the parameter reads 0, stats say off" "0 off" "$(cat $T) $(kv $D/stats timing)"
 rm -f /tmp/l.out /tmp/l.conf
 done_testing

@@ -4,7 +4,10 @@
 # known number of allocations (a map/unmap loop, a fill that switches the
 # device to DAC), stopped with SIGINT, leaving the tracing state as found;
 # and Debian's trace-cmd recording -e iommu_sac, read back by
-# sacctl trace -i with the same count.
+# sacctl trace -i with the same count. Recording turns latency timing on
+# by itself (the sac_alloc event is enabled) with the switch off: sacctl
+# timing says so while it runs, the histograms count the traced
+# allocations, and timing is off again afterwards.
 # lanes: arm64
 # timeout: 300
 . ./lib.sh
@@ -24,6 +27,10 @@ tstate() {
 
 sacctl set "$EDU" auto >/dev/null
 sacctl rearm "$EDU" >/dev/null
+sacctl timing off > /tmp/timing.out 2>&1
+check_eq "timing off before the trace" "timing: off (switch off; the sac_alloc trace event is not enabled)" \
+	"$(sed 's/, was o[nf]*;/;/' /tmp/timing.out)"
+lat0=$(awk '{ s += $3 } END { print s + 0 }' $D/devices/$EDU/latency)
 before=$(tstate)
 sacctl -j trace "$EDU" > /tmp/trace.json 2> /tmp/trace.err &
 tpid=$!
@@ -34,6 +41,10 @@ while [ $i -lt 100 ] && ! grep -q 1 $TR/instances/sacctl-$tpid/events/iommu_sac/
 done
 check "trace enabled the events in its own instance" \
 	grep -q 1 "$TR/instances/sacctl-$tpid/events/iommu_sac/enable"
+sacctl timing > /tmp/timing.out 2>&1
+check_eq "timing while sacctl trace runs: on by the trace event, the switch off" \
+	"timing: on (switch off; on while the sac_alloc trace event is enabled)" "$(cat /tmp/timing.out)"
+check_eq "stats: timing on, the switch (debugfs timing) 0" "on 0" "$(kv $D/stats timing) $(cat $D/timing)"
 echo "1000 4096" > "$E/maploop"
 echo "2200 512" > "$E/fill" 2>/dev/null
 echo all > "$E/release"
@@ -42,6 +53,10 @@ kill -INT $tpid
 wait $tpid
 check_eq "trace stops on SIGINT with exit 0" 0 "$?"
 check_eq "tracing state restored, instance removed" "$before" "$(tstate)"
+check_eq "timing off again after the trace" "timing: off (switch off; the sac_alloc trace event is not enabled)" \
+	"$(sacctl timing 2>&1)"
+check_eq "EDU's latency histogram counted the 3200 traced allocations" 3200 \
+	"$(awk -v l0="$lat0" '{ s += $3 } END { print s - l0 }' $D/devices/$EDU/latency)"
 diag "$(cat /tmp/trace.err)"
 check_eq "trace: EDU allocations (1000 maploop + 2200 fill)" 3200 \
 	"$(jnum allocs < /tmp/trace.json)"
@@ -97,5 +112,5 @@ if command -v trace-cmd >/dev/null; then
 else
 	skip "trace-cmd records, sacctl reads" "trace-cmd not in the guest"
 fi
-rm -f /tmp/trace.json /tmp/trace.err /tmp/trace.txt /tmp/trace.dat /tmp/tc.log
+rm -f /tmp/trace.json /tmp/trace.err /tmp/trace.txt /tmp/trace.dat /tmp/tc.log /tmp/timing.out
 done_testing

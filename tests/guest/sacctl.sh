@@ -5,12 +5,17 @@
 # length, a policy override seen in debugfs and in where the IOVAs land, a
 # switch to DAC by filling the 32-bit space, a rearm), name resolution of
 # the nvme block device and an e1000e interface, and the exit codes for an
-# unknown device, an unknown policy and a module that is not loaded.
+# unknown device, an unknown policy and a module that is not loaded. The
+# latency timing switch: off after a fresh load (show says "not measured"),
+# switched on by sacctl timing on for the counted loop, off again, a bad
+# argument refused with the state unchanged.
 # lanes: arm64
 # timeout: 300
 . ./lib.sh
 
 command -v sacctl >/dev/null || skip_all "sacctl not built (make -C tools/sacctl)"
+# A fresh load: the timing switch's default is what is checked below.
+check "iommu_sac from an earlier test is unloaded" unload_sac iommu_sac
 check "iommu_sac.ko loads" load_sac iommu_sac
 check "sac_edu.ko loads" load_sac sac_edu
 D=/sys/kernel/debug/iommu_sac
@@ -56,6 +61,25 @@ rc 0 sacctl -j list
 check_eq "list --json: one object per device" "$(ls $D/devices | wc -l)" \
 	"$(grep -o '"device":' /tmp/sacctl.out | wc -l)"
 
+# latency timing: off after load, nothing measured
+rc 0 sacctl timing
+check_eq "timing: off after load" "timing: off (switch off; the sac_alloc trace event is not enabled)" \
+	"$(cat /tmp/sacctl.out)"
+check_eq "timing: debugfs timing reads 0, stats say off" "0 off" "$(cat $D/timing) $(kv $D/stats timing)"
+rc 0 sacctl reset
+echo "10 4096" > "$E/maploop"
+rc 0 sacctl show "$EDU"
+check "show: EDU latency not measured while timing is off" \
+	grep -qx '  allocation latency: not measured (timing off: sacctl timing on)' /tmp/sacctl.out
+check_eq "with timing off EDU's latency histogram counted none of its $(kv $D/devices/$EDU/stats allocs) allocations" 0 \
+	"$(awk '{ s += $3 } END { print s + 0 }' $D/devices/$EDU/latency)"
+rc 0 sacctl stats --prometheus
+check "stats --prometheus: iommu_sac_timing_enabled 0" grep -qx 'iommu_sac_timing_enabled 0' /tmp/sacctl.out
+rc 0 sacctl timing on
+check_eq "timing on: the line" "timing: on (switch on, was off)" "$(cat /tmp/sacctl.out)"
+check_eq "timing on: debugfs timing reads 1, stats say on" "1 on" "$(cat $D/timing) $(kv $D/stats timing)"
+check_eq "timing on: the parameter reads 1 too" 1 "$(cat /sys/module/iommu_sac/parameters/timing)"
+
 # reset, then a loop of exactly 1000 mappings on EDU
 rc 0 sacctl reset
 check_eq "reset: EDU allocs in debugfs" 0 "$(kv $D/devices/$EDU/stats allocs)"
@@ -74,10 +98,30 @@ check "stats --prometheus: EDU allocations counter 1000" \
 	grep -qx "iommu_sac_allocations_total{device=\"$EDU\"} 1000" /tmp/sacctl.out
 check "stats --prometheus: EDU latency histogram count 1000" \
 	grep -qx "iommu_sac_allocation_latency_seconds_count{device=\"$EDU\"} 1000" /tmp/sacctl.out
+check "stats --prometheus: iommu_sac_timing_enabled 1" grep -qx 'iommu_sac_timing_enabled 1' /tmp/sacctl.out
 rc 0 sacctl show "$EDU"
 check "show: EDU stats allocs 1000" grep -Eq '^ +allocs +1000$' /tmp/sacctl.out
 check_eq "show: latency histogram sums to 1000" 1000 \
 	"$(awk '/ ns +[0-9]+ #/ { s += $(NF - 1) } END { print s + 0 }' /tmp/sacctl.out)"
+rc 0 sacctl -j show "$EDU"
+check "show --json: timing on" grep -q '"timing":"on"' /tmp/sacctl.out
+
+# timing off again; a bad argument changes nothing
+rc 0 sacctl timing off
+check_eq "timing off: the line" "timing: off (switch off, was on; the sac_alloc trace event is not enabled)" \
+	"$(cat /tmp/sacctl.out)"
+check_eq "timing off: debugfs timing reads 0, stats say off" "0 off" "$(cat $D/timing) $(kv $D/stats timing)"
+echo "10 4096" > "$E/maploop"
+check_eq "timing off: 10 more EDU mappings, the histogram still at 1000" 1000 \
+	"$(awk '{ s += $3 } END { print s + 0 }' $D/devices/$EDU/latency)"
+rc 0 sacctl show "$EDU"
+check "show: the counts from while timing was on" \
+	grep -qx '  allocation latency (counted while timing was on; off now):' /tmp/sacctl.out
+for bad in maybe 1; do
+	rc 2 sacctl timing "$bad"
+	check "timing $bad: says what it expects" grep -q "expected on or off, not '$bad'" /tmp/sacctl.err
+	check_eq "timing $bad: the switch unchanged (debugfs, stats)" "0 off" "$(cat $D/timing) $(kv $D/stats timing)"
+done
 
 # name resolution
 rc 0 sacctl -j show 00:04.0
