@@ -871,6 +871,12 @@ check "prometheus: no inflight gauge from -1" sh -c "! grep -q '^iommu_sac_infli
 rc "status (inflight -1)" 0 "$SACCTL" status
 check "status: '? in flight' from -1" grep -q ', ? in flight)$' "$T/out"
 check_eq "status -j: inflight -1 is a number" -1 "$("$SACCTL" -j status | jq .stats.inflight)"
+# The module's own form of it: "inflight -" off PREEMPT_RT.
+sed -i 's/^inflight .*/inflight -/' "$D/stats"
+rc "stats --prometheus (inflight -)" 0 "$SACCTL" stats --prometheus
+check "prometheus: no inflight gauge from -" sh -c "! grep -q '^iommu_sac_inflight' '$T/out'"
+rc "status (inflight -)" 0 "$SACCTL" status
+check "status: '? in flight' from -" grep -q ', ? in flight)$' "$T/out"
 sed -i 's/^inflight .*/inflight 0/' "$D/stats"
 echo "timing on" >> "$D/stats"
 echo 1 > "$D/timing"
