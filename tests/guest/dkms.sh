@@ -7,6 +7,7 @@
 # PCI address and a rule by vendor:device ID (the address rule wins); a
 # malformed option fails the load with a message; the version matches
 # ./VERSION everywhere.
+# lanes: arm64
 # timeout: 120
 . ./lib.sh
 

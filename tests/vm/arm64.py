@@ -61,6 +61,15 @@ def append(tests_value, args):
             "sac.tests=" + tests_value + " " + args).strip()
 
 
+def dkms(kname):
+    """The DKMS check of an arm64 kernel (tests/vm/dkms-arm64.sh): its TAP
+    lines and exit status, for run.py's count_tap(). It leaves the module
+    DKMS built in out/KNAME/overlay/ for tests/guest/dkms.sh."""
+    p = subprocess.run(["bash", os.path.join(TOP, "tests", "vm", "dkms-arm64.sh"), kname],
+                       stdout=subprocess.PIPE, text=True)
+    return {"lines": p.stdout.splitlines(), "rc": p.returncode}
+
+
 def busybox(kenv):
     return os.path.join(kenv["USERLAND"], "bin", "busybox")
 

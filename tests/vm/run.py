@@ -711,6 +711,8 @@ def run_kernel(kname, tests, resdir, canaries=()):
             # base kernels cover: lanes only boot.
             if not lane:
                 res.add(setup_hooks(kname))
+            elif arm64.is_arm64(kenv):
+                res.add(count_tap(f"{kname}/setup:dkms-arm64", arm64.dkms(kname)))
             initrd = build_initramfs(kname, kenv)
     except (RuntimeError, subprocess.CalledProcessError) as e:
         res.failed += 1
