@@ -31,6 +31,10 @@ check_eq "modinfo version is VERSION" "$want" "$(modinfo -F version iommu_sac)"
 check "the shipped example config is only comments (no options)" \
 	sh -c "! grep -q '^[^#]' $CONF"
 
+# On arm64 (device tree) a PCI device joins its IOMMU group when a driver
+# first binds (of_dma_configure() at probe): bind sac_edu once, so the edu
+# are in the module's table at load, as they are from boot on amd64.
+load_sac sac_edu >/dev/null 2>&1
 unload_sac sac_edu
 unload_sac iommu_sac
 cat > $CONF <<EOC
