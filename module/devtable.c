@@ -328,8 +328,10 @@ int sac_devtable_init(void)
 	int i, ret;
 
 	sac_free_wq = alloc_workqueue("iommu_sac_free", WQ_UNBOUND, 0);
-	if (!sac_free_wq)
+	if (!sac_free_wq) {
+		pr_err("out of memory: cannot create the workqueue iommu_sac_free\n");
 		return -ENOMEM;
+	}
 	/* Notifier first, then the scan: no device slips between them. */
 	for (i = 0; i < ARRAY_SIZE(sac_buses); i++) {
 		sac_nbs[i].notifier_call = sac_bus_notify;

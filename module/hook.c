@@ -419,8 +419,9 @@ static __always_inline void sac_redirect(struct ftrace_regs *fregs,
 
 /*
  * The callback's slow path, out of line so that its common path needs no
- * stack frame: the device is not in the table (the default policy, the
- * global counters), or its domain is not the one in the entry's hot word.
+ * stack frame: the device is not in the table (left to the kernel, counted
+ * in the global counters), or its domain is not the one in the entry's hot
+ * word.
  */
 static noinline void notrace sac_hook_slow(struct ftrace_regs *fregs,
 					   struct sac_dev *sd,
@@ -435,10 +436,12 @@ static noinline void notrace sac_hook_slow(struct ftrace_regs *fregs,
 		if ((hot & ~SAC_HOT_TARGET) != (unsigned long)domain)
 			hot = sac_dev_hot_refresh(sd, domain);
 		target = hot & SAC_HOT_TARGET;
-	} else if ((domain->type & __IOMMU_DOMAIN_DMA_API) &&
-		   sac_layout_verify(domain)) {
-		target = sac_unknown_target(dev);
 	}
+	/*
+	 * Not in the table: its entry could not be made (out of memory,
+	 * logged once as "not tracked by iommu_sac"). The kernel's, as that
+	 * line says, whatever the default policy.
+	 */
 	this_cpu_inc(sac_stats_of(sd)->raw[target]);
 	if (target != SAC_T_KERNEL)
 		sac_redirect(fregs, target, sd);
@@ -530,8 +533,11 @@ static int sac_hook_register(const char *then)
 		memcpy(buf, sac_target, sizeof(buf));
 		ret = ftrace_set_filter(&sac_ftrace_ops, buf, strlen(buf), 1);
 		if (ret) {
-			pr_err("cannot hook %s(): not in available_filter_functions (%d)\n",
-			       sac_target, ret);
+			/* ftrace_set_hash(): -EINVAL when no function matches */
+			pr_err("cannot hook %s(): %s (%d)\n", sac_target,
+			       ret == -EINVAL ?
+			       "not in available_filter_functions" :
+			       "cannot set the ftrace filter", ret);
 			return ret;
 		}
 		sac_hook_filtered = true;

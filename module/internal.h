@@ -232,8 +232,6 @@ void sac_retarget_all(void);
 extern bool sac_hook_idle;
 /* Set a policy without registering or unregistering the hook (params.c). */
 int __sac_dev_set_policy(struct sac_dev *sd, enum sac_policy policy);
-/* The target for a device not in the table (default policy, native bit). */
-enum sac_target sac_unknown_target(struct device *dev);
 
 /* ---------------------------------------------------------------------- */
 /* stats.c                                                                */

@@ -240,28 +240,6 @@ void notrace sac_dev_retarget_locked(struct sac_dev *sd)
 	}
 }
 
-enum sac_target notrace sac_unknown_target(struct device *dev)
-{
-	switch (sac_dev_policy(NULL)) {
-	case SAC_POLICY_KERNEL:
-		return SAC_T_KERNEL;
-	case SAC_POLICY_DAC:
-		return SAC_T_FULL;
-	case SAC_POLICY_DMA32:
-		return SAC_T_CLAMP32;
-	case SAC_POLICY_SAC:
-		return dev_is_pci(dev) && sac_forcedac() != 1 ?
-		       SAC_T_TRY32 : SAC_T_FULL;
-	default:
-		/* Not in the table: the kernel's own per-device bit, if any. */
-		if (!dev_is_pci(dev))
-			return SAC_T_FULL;
-		if (SAC_HAVE_NATIVE_BIT)
-			return sac_native_bit(dev) ? SAC_T_TRY32 : SAC_T_FULL;
-		return sac_forcedac() != 1 ? SAC_T_TRY32 : SAC_T_FULL;
-	}
-}
-
 /* Set the state and, where it exists, the native bit with it. */
 static void notrace sac_dev_set_state_locked(struct sac_dev *sd, enum sac_state state)
 {
