@@ -85,8 +85,11 @@ edu_ok() {
 	set -- $(cat /sys/kernel/debug/sac_edu/$EDU/roundtrip)
 	[ "$1" = result=ok ]
 }
-# iommu_sac's lines but the progress lines a load prints before it fails
-sac_lines() { dmesg | grep 'iommu_sac' | grep -vc 'latency clock: \|DMA cookie layout: '; }
+# iommu_sac's lines but the progress lines a load prints before it fails,
+# and the bare verdict "refusing to load" that sac_hook_init() adds after
+# the line of sac_hook_register() giving the cause (one message)
+SAC_NOT_CAUSE='latency clock: \|DMA cookie layout: \|iommu_sac: refusing to load$'
+sac_lines() { dmesg | grep 'iommu_sac' | grep -vc "$SAC_NOT_CAUSE"; }
 oom_lines() { dmesg | grep -c 'out of memory: not tracked by iommu_sac'; }
 
 # run_nth N CMD...: run CMD (sh -c) in a task whose fail-nth is N from its
@@ -221,7 +224,7 @@ while read -r n frames sig; do
 			not_ok "load N=$n: a failed insmod left the module loaded"; bad=$((bad + 1))
 			unload_sac iommu_sac
 		fi
-		line=$(dmesg | grep iommu_sac | grep -v 'latency clock: \|DMA cookie layout: ' | tail -n1 | sed 's/^\[[^]]*\] //')
+		line=$(dmesg | grep iommu_sac | grep -v "$SAC_NOT_CAUSE" | tail -n1 | sed 's/^\[[^]]*\] //')
 		if [ $ne -ne 1 ]; then
 			not_ok "load N=$n ($frames): $ne iommu_sac lines for one failed load (want 1):$(dmesg | grep iommu_sac | tail -n 3 | tr '\n' '|')"
 			bad=$((bad + 1))
