@@ -246,6 +246,7 @@ static int sac_parse_devices(const char *list, struct sac_rules **out)
 	set = kzalloc(struct_size(set, r, n), GFP_KERNEL);
 	copy = kstrdup(list, GFP_KERNEL);
 	if (!set || !copy) {
+		pr_err("devices=: out of memory for the rule set\n");
 		ret = -ENOMEM;
 		goto out;
 	}
