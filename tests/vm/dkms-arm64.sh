@@ -6,9 +6,9 @@
 # out/NAME/dkms.log).
 #
 #   make dkms-install DESTDIR=...        the sources and dkms.conf
-#   dkms add / build -k KVER -a aarch64  in the kernel's build root (the
-#                                        host's dkms 3.0.10 for 6.1, the
-#                                        chroot's 3.2.2 for 6.12 and 7.2),
+#   dkms add / build -k KVER -a aarch64  in the kernel's build root (its
+#                                        suite's dkms: 3.0.10 for 6.1,
+#                                        3.2.2 for 6.12 and 7.2),
 #                                        cross: the arm64 headers overlaid
 #                                        on /usr/src as kbuild-arm64.sh does
 #   the built module                     aarch64, vermagic KVER, version

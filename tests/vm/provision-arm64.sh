@@ -18,8 +18,8 @@
 #   $SAC_CACHE/arm64/userland    busybox-static and the guest programs'
 #                                packages of bookworm arm64
 #
-# Modules are cross-built in the base kernel's build root (the host for
-# bookworm, the suite's chroot for the others) with the amd64 linux-kbuild
+# Modules are cross-built in the base kernel's build root (the host or the
+# suite's chroot, as kernels.conf says for the base) with the amd64 linux-kbuild
 # of the same version already there (the headers' scripts/ and tools/ are
 # relative symlinks into it) and Debian's aarch64-linux-gnu cross gcc of
 # the major the kernel was built with (CONFIG_CC_VERSION_TEXT), installed
