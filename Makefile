@@ -9,7 +9,7 @@ TESTS ?=
 
 KERNEL ?= 6.1
 
-.PHONY: all modules clean check check-debug check-arm64 deps deps-run run bench
+.PHONY: all modules clean check check-debug check-arm64 deps deps-run run bench soak
 
 all: modules
 
@@ -70,6 +70,17 @@ run:
 # The benchmark: regenerates docs/PERFORMANCE.md, docs/perf/*.png and JSON.
 bench: deps
 	@python3 tests/bench/bench.py
+
+# The soak (docs/RELIABILITY.md, tests/guest/soak.sh): one boot per kernel or
+# lane of KERNELS (default the base kernels), DURATION long (20m, 90s, 1h),
+# then docs/RELIABILITY.md is rewritten from the figures.
+DURATION ?= 20m
+soak: deps
+	@secs=$$(echo "$(DURATION)" | awk '/^[0-9]+[smh]?$$/ { n = $$0 + 0; u = substr($$0, length($$0)); \
+		print (u == "m") ? n * 60 : (u == "h") ? n * 3600 : n; next } { exit 1 }') || \
+		{ echo "DURATION=$(DURATION): want N, Ns, Nm or Nh" >&2; exit 1; }; \
+	python3 tests/vm/run.py --kernels "$(or $(KERNELS),6.1 6.12 7.2)" --soak $$secs; rc=$$?; \
+	python3 tests/soak/report.py || rc=1; exit $$rc
 
 # ---------------------------------------------------------------------------
 # Installation (docs/guide.md). The version comes from ./VERSION only.
@@ -158,3 +169,4 @@ deb:
 FUZZ_SECONDS ?= 600
 fuzz: deps
 	$(MAKE) -C tools/sacctl fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+	python3 tests/soak/report.py --fuzz-only

@@ -652,7 +652,8 @@ def host_tools(check=True):
     promtool tests/vm/deps.sh unpacked into the cache on the PATH)."""
     res = Result()
     env = dict(os.environ, PATH=os.path.join(CACHE, "promtool", "bin") + ":" + os.environ.get("PATH", ""))
-    for tool in sorted(glob.glob(os.path.join(TOP, "tools", "*", "Makefile"))):
+    for tool in sorted(glob.glob(os.path.join(TOP, "tools", "*", "Makefile"))
+                       + glob.glob(os.path.join(TOP, "tests", "soak", "Makefile"))):
         d = os.path.dirname(tool)
         name = os.path.relpath(d, TOP)
         log(f"== host: {name}")
@@ -834,6 +835,10 @@ def main():
                     default=int(os.environ.get("JOBS") or (2 if (os.cpu_count() or 1) >= 2 else 1)),
                     help="kernels run at once (default 2 with two or more CPUs, else 1); "
                     "each one's output lines are prefixed with [KERNEL]")
+    ap.add_argument("--soak", metavar="SECONDS", type=int,
+                    help="make soak: only tests/guest/soak.sh, booted with sac.soak=SECONDS, "
+                    "on every selected kernel or lane, one at a time (tests/soak/report.py "
+                    "reads the results)")
     ap.add_argument("--child", metavar="RESDIR", help=argparse.SUPPRESS)
     ap.add_argument("--demo", metavar="KERNEL",
                     help="boot KERNEL and run the demo (make run) instead of the tests")
@@ -846,6 +851,13 @@ def main():
         if n not in known:
             raise SystemExit(f"unknown kernel '{n}' (known: {' '.join(known)})")
     tests = select_tests(a.tests.replace(",", " ").split())
+    if a.soak:
+        tests = select_tests(["soak"])
+        for t in tests:
+            t.boot = f"sac.soak={a.soak}"
+            t.timeout = a.soak + 600
+            t.kernels = names or None      # lanes too, when named
+        a.canaries, a.jobs = "0", 1
     if a.child:
         # One kernel of a --jobs run: its Result goes back as JSON.
         canaries = load_canaries() if a.canaries not in ("0", "no", "") else []

@@ -1,0 +1,277 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The soak (docs/RELIABILITY.md): everything at once on 4 vCPUs for a
+# while, then every byte checked, the stats reconciled and the module
+# unloaded. The workers are tests/soak/sacsoak (a static C program):
+#  - verified DMA: O_DIRECT writes and read-backs on the nvme, round trips
+#    on both edu devices (compared in sac_edu), a TCP stream each way
+#    between the two e1000e ports across a network namespace, every byte
+#    checked by the receiver;
+#  - policy churn: device policies, the default, rearm and reset_stats,
+#    through debugfs and /sys/module/iommu_sac/parameters;
+#  - hostile input: random bytes, lengths, offsets, pieces and bad buffers
+#    into every debugfs and sysfs file of the module, each outcome
+#    predicted; stale descriptors of devices that went away;
+#  - module cycles: unload/load, and between them hostile loads (random
+#    devices=/default_policy=/iova32_max_iovas=): each loads with exactly
+#    the policies it says or is refused with one message naming the entry;
+#  - structure churn (this script): PCI remove/rescan of the edus and the
+#    first e1000e port, driver unbind/bind, and on 6.12+ IOMMU group type
+#    changes while unbound.
+# make check runs it for SOAK_SECONDS (90) on the base kernels; make soak
+# boots with sac.soak=SECONDS (any lane) and reports the figures.
+# smp: 4
+# timeout: 480
+. ./lib.sh
+
+SECS=90
+for a in $(cat /proc/cmdline); do
+	case $a in sac.soak=*) SECS=${a#sac.soak=} ;; esac
+done
+SAC=/sys/kernel/debug/iommu_sac
+KO=/lib/sac/iommu_sac.ko
+W=/tmp/soak
+export SOAK_DIR=$W
+PARAMS="devices=$EDU32=dma32"
+SEED=$(( $(date +%s) % 100000 ))
+AMD=
+[ -e /sys/class/iommu/dmar0 ] || AMD=amd
+GROUPS_TYPE=
+case $(kernel_mm) in 6.1) ;; *) GROUPS_TYPE=1 ;; esac
+diag "soak of $SECS s, seed $SEED, lane ${KNAME:-?}${AMD:+ (AMD-Vi)}, $(nproc) CPUs"
+echo "# figure seconds $SECS"
+echo "# figure seed $SEED"
+
+command -v sacsoak > /dev/null || { not_ok "sacsoak is in the guest (tests/soak, make -C tests/soak)"; done_testing; }
+rm -rf $W
+mkdir -p $W
+
+# ---- setup ------------------------------------------------------------
+unload_sac iommu_sac
+check "sac_edu.ko loads" load_sac sac_edu
+# 6.12+: leave every device's native bit as the kernel's default.
+load_sac iommu_sac && echo all > $SAC/rearm && unload_sac iommu_sac
+for i in $(seq 1 10); do [ -b /dev/nvme0n1 ] && break; sleep 1; done
+check "nvme namespace present" [ -b /dev/nvme0n1 ]
+
+ifname() { ls "/sys/bus/pci/devices/$1/net" 2>/dev/null | head -n1; }
+# nic0_up: (re)configure the first port after it came back.
+nic0_up() {
+	local i a
+	for i in $(seq 1 40); do
+		a=$(ifname "$NIC0")
+		[ -n "$a" ] && break
+		sleep 0.25
+	done
+	[ -n "$a" ] || return 1
+	ip addr add 10.99.0.1/24 dev "$a" 2>/dev/null
+	ip link set "$a" up
+}
+for i in $(seq 1 10); do
+	[ -n "$(ifname $NIC0)" ] && [ -n "$(ifname $NIC1)" ] && break
+	sleep 1
+done
+b=$(ifname "$NIC1")
+ip netns add soak 2>/dev/null
+ip link set "$b" netns soak
+ip netns exec soak ip addr add 10.99.0.2/24 dev "$b"
+ip netns exec soak ip link set "$b" up
+ip netns exec soak ip link set lo up
+nic0_up
+for i in $(seq 1 20); do
+	ping -c 1 -W 1 10.99.0.2 > /dev/null 2>&1 && break
+done
+check "the namespace answers across the e1000e hub" ping -c 1 -W 2 10.99.0.2
+
+check "iommu_sac.ko loads ($PARAMS)" load_sac iommu_sac $PARAMS
+
+# ---- structure churn ----------------------------------------------------
+# wait_bound DEV DRIVER: up to 20 s for DEV to be bound to DRIVER.
+wait_bound() {
+	local i
+	for i in $(seq 1 80); do
+		[ "$(basename "$(readlink /sys/bus/pci/devices/$1/driver 2>/dev/null)")" = "$2" ] && return 0
+		sleep 0.25
+	done
+	return 1
+}
+structure() {
+	local end=$(( $(date +%s) + SECS )) rr=0 ub=0 gt=0 bad=0 d drv t
+	while [ "$(date +%s)" -lt $end ] && [ ! -e $W/stop ]; do
+		case $((RANDOM % 3)) in
+		0) d=$EDU drv=sac_edu ;;
+		1) d=$EDU32 drv=sac_edu ;;
+		*) d=$NIC0 drv=e1000e ;;
+		esac
+		case $((RANDOM % 10)) in
+		0|1|2|3|4)	# remove and rescan
+			echo 1 > /sys/bus/pci/devices/$d/remove
+			sleep 0.$((RANDOM % 5))
+			echo 1 > /sys/bus/pci/rescan
+			if wait_bound $d $drv; then rr=$((rr + 1)); else
+				bad=$((bad + 1)); echo "remove/rescan of $d: not bound to $drv again" >&2; fi
+			;;
+		5|6|7)		# unbind and bind
+			echo $d > /sys/bus/pci/drivers/$drv/unbind
+			sleep 0.$((RANDOM % 3))
+			echo $d > /sys/bus/pci/drivers/$drv/bind
+			if wait_bound $d $drv; then ub=$((ub + 1)); else
+				bad=$((bad + 1)); echo "unbind/bind of $d: not bound again" >&2; fi
+			;;
+		*)		# group type while unbound (6.12+), else unbind/bind
+			echo $d > /sys/bus/pci/drivers/$drv/unbind
+			if [ -n "$GROUPS_TYPE" ]; then
+				case $((RANDOM % 3)) in 0) t=identity ;; 1) t=DMA ;; *) t=DMA-FQ ;; esac
+				if echo $t > /sys/bus/pci/devices/$d/iommu_group/type &&
+				   [ "$(cat /sys/bus/pci/devices/$d/iommu_group/type)" = $t ]; then
+					gt=$((gt + 1))
+				else
+					bad=$((bad + 1)); echo "group type $t for $d refused" >&2
+				fi
+			fi
+			echo $d > /sys/bus/pci/drivers/$drv/bind
+			if wait_bound $d $drv; then ub=$((ub + 1)); else
+				bad=$((bad + 1)); echo "bind of $d after a type change failed" >&2; fi
+			;;
+		esac
+		[ $d = $NIC0 ] && nic0_up
+		sleep 0.$((RANDOM % 10))
+	done
+	printf 'structure_remove_rescan %d\nstructure_unbind_bind %d\nstructure_group_type %d\nstructure_failures %d\n' \
+		$rr $ub $gt $bad
+}
+
+# ---- the soak -----------------------------------------------------------
+t0=$(date +%s)
+ip netns exec soak sacsoak net-recv 5001 $((SECS + 120)) net_in > $W/recv-in.out 2> $W/recv-in.err &
+rin=$!
+sacsoak net-recv 5002 $((SECS + 120)) net_out > $W/recv-out.out 2> $W/recv-out.err &
+rout=$!
+sleep 1
+pids=
+sacsoak nvme /dev/nvme0n1 $SECS $SEED > $W/nvme.out 2> $W/nvme.err & pids="$pids $!"
+sacsoak edu $EDU $SECS > $W/edu.out 2> $W/edu.err & pids="$pids $!"
+sacsoak edu $EDU32 $SECS > $W/edu32.out 2> $W/edu32.err & pids="$pids $!"
+sacsoak net-send 10.99.0.2 5001 $SECS $SEED net_in > $W/send-in.out 2> $W/send-in.err & pids="$pids $!"
+ip netns exec soak sacsoak net-send 10.99.0.1 5002 $SECS $((SEED + 1)) net_out \
+	> $W/send-out.out 2> $W/send-out.err & pids="$pids $!"
+sacsoak policy $SECS $((SEED + 2)) $AMD > $W/policy.out 2> $W/policy.err & pids="$pids $!"
+sacsoak hostile $SECS $((SEED + 3)) $AMD > $W/hostile.out 2> $W/hostile.err & pids="$pids $!"
+sacsoak modload $KO $SECS $((SEED + 4)) "$PARAMS" $AMD > $W/modload.out 2> $W/modload.err & pids="$pids $!"
+structure > $W/structure.out 2> $W/structure.err & pids="$pids $!"
+rcs=0
+for p in $pids; do
+	wait $p || rcs=$((rcs + 1))
+done
+touch $W/stop
+wait $rin $rout
+took=$(( $(date +%s) - t0 ))
+check_eq "every worker exited 0 (after ${took}s)" 0 $rcs
+
+# ---- figures --------------------------------------------------------------
+cat $W/*.out > $W/all
+sed 's/^/# figure /' $W/all
+for f in $W/*.err; do
+	[ -s $f ] || continue
+	diag "stderr of $(basename $f .err) (first lines):"
+	head -n 20 $f | sed 's/^/#   /'
+done
+fig() { awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print "missing" }' $W/all; }
+gt0() { # DESC VALUE
+	case $2 in ''|missing|*[!0-9]*) not_ok "$1 (saw '$2')" ;; *) check "$1 ($2)" [ "$2" -gt 0 ] ;; esac
+}
+dma=0
+for k in nvme_verified edu_verified edu32_verified net_in_verified net_out_verified; do
+	v=$(fig $k)
+	case $v in missing) ;; *) dma=$((dma + v)) ;; esac
+done
+echo "# figure dma_verified_total $dma"
+echo "# figure remove_rescan $(fig structure_remove_rescan)"
+
+gt0 "nvme bytes written, read back and compared" "$(fig nvme_verified)"
+check_eq "nvme bytes that read back wrong" 0 "$(fig nvme_wrong)"
+check_eq "nvme I/O errors" 0 "$(fig nvme_ioerr)"
+for e in edu edu32; do
+	gt0 "$e round trips byte-exact" "$(fig ${e}_roundtrips)"
+	for r in mismatch mapping_error timeout other; do
+		check_eq "$e round trips with result $r" 0 "$(fig ${e}_$r)"
+	done
+done
+check_eq "edu32 (drops high address bits) round trips with an IOVA above 4 GiB" 0 "$(fig edu32_high)"
+for n in net_in net_out; do
+	gt0 "$n: TCP bytes received and checked" "$(fig ${n}_verified)"
+	check_eq "$n: bytes received wrong" 0 "$(fig ${n}_wrong)"
+done
+gt0 "policy changes accepted" "$(fig policy_changes)"
+check_eq "valid policy writes refused (no device or unload to explain it)" 0 "$(fig policy_unexpected)"
+gt0 "hostile writes" "$(fig hostile_writes)"
+check_eq "hostile writes whose outcome was not the predicted one" 0 "$(fig hostile_unexpected)"
+gt0 "module load/unload cycles" "$(fig module_cycles)"
+gt0 "hostile module loads" "$(fig hostile_loads)"
+check_eq "module loads with the soak's parameters that failed" 0 "$(fig module_load_failures)"
+check_eq "hostile module loads not as predicted (policies, errno, one message)" 0 "$(fig modload_unexpected)"
+gt0 "PCI remove/rescan cycles" "$(fig structure_remove_rescan)"
+check_eq "structure changes that did not come back" 0 "$(fig structure_failures)"
+
+# ---- the end: everything back, stats reconciled, the module unloads --------
+echo 1 > /sys/bus/pci/rescan
+for d in $EDU $EDU32; do
+	wait_bound $d sac_edu || echo $d > /sys/bus/pci/drivers/sac_edu/bind 2>/dev/null
+done
+wait_bound $NIC0 e1000e
+if [ -n "$GROUPS_TYPE" ]; then
+	for d in $EDU $EDU32; do
+		[ "$(cat /sys/bus/pci/devices/$d/iommu_group/type)" = identity ] || continue
+		echo $d > /sys/bus/pci/drivers/sac_edu/unbind
+		echo DMA > /sys/bus/pci/devices/$d/iommu_group/type
+		echo $d > /sys/bus/pci/drivers/sac_edu/bind
+		wait_bound $d sac_edu
+	done
+fi
+if ! grep -q '^iommu_sac ' /proc/modules; then
+	load_sac iommu_sac $PARAMS
+fi
+check "iommu_sac loaded for the reconciliation" grep -q '^iommu_sac ' /proc/modules
+rm -f $W/stop
+# Known policies for every device (an empty rule set first: the rules the
+# churn left do not matter), then counters from zero.
+echo "$EDU=sac,$EDU32=dma32,$NVME=sac" > /sys/module/iommu_sac/parameters/devices
+echo sac > $SAC/default_policy
+echo 1 > $SAC/reset_stats
+N=10
+okn=0
+for i in $(seq 1 $N); do
+	[ "$(rt $EDU 4095)" = ok ] && okn=$((okn + 1))
+	[ "$(rt $EDU32 4095)" = ok ] && okn=$((okn + 1))
+done
+check_eq "reconciliation: $N round trips on each edu" $((2 * N)) $okn
+for d in $EDU $EDU32; do
+	s=$SAC/devices/$d/stats
+	check_eq "reconciliation: $d allocs = 2 per round trip" $((2 * N)) "$(kv $s allocs)"
+	check_eq "reconciliation: $d allocs = sac_hits + dac_allocs + failed" "$(kv $s allocs)" \
+		$(( $(kv $s sac_hits) + $(kv $s dac_allocs) + $(kv $s failed) ))
+	check_eq "reconciliation: $d failed allocations" 0 "$(kv $s failed)"
+done
+s=$SAC/devices/$NVME/stats
+sacsoak nvme /dev/nvme0n1 3 $SEED > $W/final-nvme.out 2>&1
+ops=$(awk '$1 == "nvme_ops" { print $2 }' $W/final-nvme.out)
+check_eq "reconciliation: nvme bytes wrong in a last 3 s run" 0 \
+	"$(awk '$1 == "nvme_wrong" { print $2 }' $W/final-nvme.out)"
+check "reconciliation: nvme allocs ($(kv $s allocs)) >= its O_DIRECT I/Os ($ops)" \
+	[ "$(kv $s allocs)" -ge "${ops:-1}" ]
+check_eq "reconciliation: nvme failed allocations" 0 "$(kv $s failed)"
+ident=
+for i in 1 2 3; do
+	cat $SAC/stats > $W/gstats
+	[ "$(kv $W/gstats allocs)" = $(( $(kv $W/gstats sac_hits) + $(kv $W/gstats dac_allocs) + $(kv $W/gstats failed) )) ] &&
+		ident=1 && break
+	sleep 1
+done
+check "reconciliation: global allocs = sac_hits + dac_allocs + failed ($(kv $W/gstats allocs))" [ -n "$ident" ]
+check_eq "reconciliation: global failed allocations" 0 "$(kv $W/gstats failed)"
+check_eq "nothing inside the module when idle (inflight)" 0 "$(kv $W/gstats inflight)"
+check "iommu_sac.ko unloads at the end" unload_sac iommu_sac
+check "the module is gone" sh -c "! grep -q '^iommu_sac ' /proc/modules"
+ip netns del soak
+check "sac_edu.ko unloads" unload_sac sac_edu
+done_testing
