@@ -230,8 +230,12 @@ bad:
 	return -EINVAL;
 }
 
-/* A rule set from a devices= list; an empty list is an empty set. */
-static int sac_parse_devices(const char *list, struct sac_rules **out)
+/*
+ * A rule set from a devices= list; an empty list is an empty set. @quiet:
+ * a run-time write, whose refusal is its -EINVAL alone (no kernel message).
+ */
+static int sac_parse_devices(const char *list, struct sac_rules **out,
+			     bool quiet)
 {
 	struct sac_rules *set;
 	char *copy, *p, *entry;
@@ -253,8 +257,9 @@ static int sac_parse_devices(const char *list, struct sac_rules **out)
 	p = copy;
 	while ((entry = strsep(&p, ",")) != NULL) {
 		if (sac_parse_rule(entry, &set->r[set->n])) {
-			pr_err("devices=: malformed entry '%s' (want DDDD:BB:DD.F=POLICY or VVVV:DDDD=POLICY, POLICY one of auto sac dac dma32 kernel)\n",
-			       entry);
+			if (!quiet)
+				pr_err("devices=: malformed entry '%s' (want DDDD:BB:DD.F=POLICY or VVVV:DDDD=POLICY, POLICY one of auto sac dac dma32 kernel)\n",
+				       entry);
 			ret = -EINVAL;
 			goto out;
 		}
@@ -279,7 +284,7 @@ int sac_params_init(void)
 		       default_policy ? default_policy : "");
 		return -EINVAL;
 	}
-	ret = sac_parse_devices(devices, &sac_rules);
+	ret = sac_parse_devices(devices, &sac_rules, false);
 	if (ret)
 		return ret;
 	WRITE_ONCE(sac_default_policy_value, sac_param_default);
@@ -354,6 +359,25 @@ enum sac_policy sac_params_policy_for(struct device *dev)
 /* Runtime writes: the sysfs control plane                                */
 
 /*
+ * A write while the module loads. load_module() calls parse_args() before
+ * mod_sysfs_setup() (kernel/module/main.c, 6.1 to 7.2), so a call before
+ * the module's sysfs directory exists is parse_args() with the load's
+ * string, kept for sac_params_init(). Once the directory exists (before
+ * init runs), a call is a write to the parameter file: it must neither
+ * change the load's parameters nor claim an effect, so -EBUSY until init
+ * is done.
+ */
+static bool sac_params_sysfs_early(void)
+{
+	return THIS_MODULE->mkobj.kobj.state_in_sysfs;
+}
+
+static int sac_param_load_set(const char *val, const struct kernel_param *kp)
+{
+	return sac_params_sysfs_early() ? -EBUSY : param_set_charp(val, kp);
+}
+
+/*
  * The input of a parameter write, copied to buf: one token, the blanks and
  * newline around it stripped (the load syntax has no blanks inside).
  */
@@ -380,7 +404,7 @@ static int sac_param_default_set(const char *val, const struct kernel_param *kp)
 	if (sac_params_phase != SAC_PARAMS_LIVE) {
 		/* At load: parse_args(); sac_params_init() checks it. */
 		ret = sac_params_phase == SAC_PARAMS_LOADING ?
-		      param_set_charp(val, kp) : -ENODEV;
+		      sac_param_load_set(val, kp) : -ENODEV;
 		goto out;
 	}
 	ret = sac_param_input(val, buf, sizeof(buf));
@@ -437,7 +461,7 @@ static int sac_param_devices_set(const char *val, const struct kernel_param *kp)
 	mutex_lock(&sac_params_lock);
 	if (sac_params_phase != SAC_PARAMS_LIVE) {
 		ret = sac_params_phase == SAC_PARAMS_LOADING ?
-		      param_set_charp(val, kp) : -ENODEV;
+		      sac_param_load_set(val, kp) : -ENODEV;
 		goto out;
 	}
 	ret = -ENOMEM;
@@ -446,7 +470,7 @@ static int sac_param_devices_set(const char *val, const struct kernel_param *kp)
 		goto out;
 	ret = sac_param_input(val, buf, SAC_DEVICES_MAX);
 	if (!ret)
-		ret = sac_parse_devices(buf, &set);
+		ret = sac_parse_devices(buf, &set, true);
 	if (ret) {
 		ret = ret == -ENOMEM ? ret : -EINVAL;
 		goto out;
@@ -585,6 +609,10 @@ static int sac_param_runtime_begin(const struct kernel_param *kp)
 	mutex_lock(&sac_params_lock);
 	if (sac_params_phase == SAC_PARAMS_LIVE)
 		return 0;
+	if (sac_params_phase == SAC_PARAMS_LOADING && sac_params_sysfs_early()) {
+		mutex_unlock(&sac_params_lock);
+		return -EBUSY;
+	}
 	if (sac_params_phase == SAC_PARAMS_LOADING)
 		pr_err("%s=: only at run time (write it to /sys/module/iommu_sac/parameters/%s)\n",
 		       kp->name, kp->name);
