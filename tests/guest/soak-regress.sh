@@ -12,6 +12,11 @@
 #     parameter string: "bogus" was accepted, and the load then failed
 #     naming "bogus" (or ignored the write after parsing). Such a write must
 #     be refused (EBUSY) and leave the load alone.
+#  3. The devices= parser read a hex digit through _tolower(), which only
+#     lowers letters: control bytes 0x10..0x19 passed as '0'..'9', so
+#     "123<0x14>:11e8=dac" was the rule 1234:11e8=dac (at load and at run
+#     time), and the edu that drops high address bits could lose its own
+#     rule to garbage.
 # timeout: 120
 . ./lib.sh
 
@@ -66,4 +71,20 @@ check_eq "bogus parameter writes accepted (during load, unload or run time)" 0 \
 	"$(cat $W/accepted 2>/dev/null | wc -l)"
 [ -s $W/accepted ] && diag "accepted by: $(sort $W/accepted | uniq -c | tr -s ' \n' ' ')"
 rm -rf $W
+
+# 3: a control byte is no hex digit (printf: octal 024 is 0x14).
+bad=$(printf '123\024:11e8=dac')
+bad2=$(printf '\023000:00:04.0=dac')
+load_sac iommu_sac "devices=$bad" 2>/dev/null
+check "devices=123<0x14>:11e8=dac at load is refused" sh -c "! grep -q '^iommu_sac ' /proc/modules"
+unload_sac iommu_sac
+load_sac iommu_sac "devices=$bad2" 2>/dev/null
+check "devices=<0x13>000:00:04.0=dac at load is refused" sh -c "! grep -q '^iommu_sac ' /proc/modules"
+unload_sac iommu_sac
+check "iommu_sac.ko loads" load_sac iommu_sac devices=$EDU32=dma32
+printf '%s\n' "$bad" > $P/devices 2>/dev/null
+check_eq "run-time devices=123<0x14>:11e8=dac: refused, the rules unchanged" \
+	"$EDU32=dma32" "$(head -c 12 $P/devices)=$(kv /sys/kernel/debug/iommu_sac/devices/$EDU32/state policy)"
+check_eq "EDU keeps its policy" default "$(cat /sys/kernel/debug/iommu_sac/devices/$EDU/policy)"
+check "iommu_sac.ko unloads" unload_sac iommu_sac
 done_testing

@@ -95,6 +95,26 @@ static bool stop_now(void)
 	return stopped;
 }
 
+/* The modload worker checks a hostile load's policies: writers pause. */
+static bool held(void)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/hold", soak_dir);
+	return access(p, F_OK) == 0;
+}
+
+static void hold(bool on)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/hold", soak_dir);
+	if (on)
+		close(open(p, O_CREAT | O_WRONLY, 0644));
+	else
+		unlink(p);
+}
+
 static void sleep_ms(unsigned int ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -591,6 +611,10 @@ static int cmd_policy(int argc, char **argv)
 		uint64_t *cnt;
 
 		(void)cnt_dummy;
+		if (held()) {
+			sleep_ms(10);
+			continue;
+		}
 		if (n++ % 256 == 0 || !ndevs)
 			scan_devs();
 		if (!ndevs) {
@@ -647,7 +671,8 @@ static int cmd_policy(int argc, char **argv)
 			(*cnt)++;
 			continue;
 		}
-		if (ret == -ENOENT || ret == -ENODEV || ret == -EIO || ret == -EBUSY) {
+		if (ret == -ENOENT || ret == -ENODEV || ret == -EIO || ret == -EBUSY ||
+		    ret == -ENXIO) {	/* ENXIO: debugfs, the module is going */
 			/* the module or the device went away meanwhile */
 			away++;
 			if (!module_live())
@@ -667,7 +692,7 @@ static int cmd_policy(int argc, char **argv)
 			}
 		}
 		ret = put(path, val);
-		if (!ret || ret == -ENOENT || ret == -ENODEV || !module_live()) {
+		if (!ret || ret == -ENOENT || ret == -ENODEV || ret == -ENXIO || !module_live()) {
 			raced++;
 			if (!ret)
 				(*cnt)++;
@@ -886,6 +911,10 @@ static int cmd_hostile(int argc, char **argv)
 		ssize_t r;
 		int fd, k, e;
 
+		if (held()) {
+			sleep_ms(10);
+			continue;
+		}
 		if (n++ % 128 == 0 || !ndevs)
 			scan_devs();
 		/* Stale descriptors: kept open a while, written after their
@@ -1004,6 +1033,7 @@ static int cmd_hostile(int argc, char **argv)
 		}
 		fd = open(path, O_WRONLY);
 		if (fd < 0) {
+			/* ENXIO, ENOENT: the module is going, or gone */
 			if (errno == EACCES && !valid)
 				refused++;
 			else
@@ -1102,7 +1132,8 @@ static int cmd_hostile(int argc, char **argv)
 		} else if (r < 0 && !valid && (e == EINVAL || e == EPERM || e == EACCES ||
 					       e == E2BIG || e == ENODEV || e == EIO || e == ENOENT)) {
 			refused++;
-		} else if (r < 0 && (e == ENODEV || e == EIO || e == ENOENT || e == EBUSY)) {
+		} else if (r < 0 && (e == ENODEV || e == EIO || e == ENOENT || e == EBUSY ||
+				     e == ENXIO)) {
 			away++;		/* its device or the module went (or is loading) */
 		} else if (r < 0 && valid && e == EINVAL &&
 			   ((t == F_DEV_POLICY && module_gone_or(path)) ||
@@ -1116,6 +1147,13 @@ static int cmd_hostile(int argc, char **argv)
 				unexpected_write(&unexpected, path, buf, len, r, e, valid, "rearm");
 			else
 				away++;
+		} else if (r >= 0 && !valid && (t == F_REARM || t == F_SYS_REARM)) {
+			/* a device name that came back after the last scan */
+			scan_devs();
+			if (predict_write(t, dev, buf, len, &unsafe))
+				accepted++;
+			else
+				unexpected_write(&unexpected, path, buf, len, r, e, valid, "rearm");
 		} else {
 			unexpected_write(&unexpected, path, buf, len, r, e, valid, "write");
 		}
@@ -1576,8 +1614,11 @@ static int cmd_modload(int argc, char **argv)
 		double t0;
 		int i, k, ret;
 
-		/* Unloaded now: a few hostile loads. */
-		for (k = rndn(4); k > 0 && !stop_now(); k--) {
+		/* Unloaded now: a few hostile loads, the other writers paused
+		 * (a loaded one's policies are checked). */
+		hold(true);
+		sleep_ms(100);
+		for (k = 1 + rndn(4); k > 0 && !stop_now(); k--) {
 			char def[64], dv[1100], io[64], prm[1400], why[300];
 			bool use_def = rndn(3), use_dev = rndn(4), use_io = rndn(3) == 0;
 			struct expect x;
@@ -1665,6 +1706,7 @@ static int cmd_modload(int argc, char **argv)
 				}
 			}
 		}
+		hold(false);
 		/* One cycle with the soak's parameters. */
 		t0 = now();
 		ret = do_load(fd, params);
@@ -1675,8 +1717,8 @@ static int cmd_modload(int argc, char **argv)
 			sleep_ms(500);
 			continue;
 		}
-		/* Loaded for 0.3 .. 3 s; the other workers use it meanwhile. */
-		for (i = 3 + rndn(28); i > 0 && !stop_now(); i--)
+		/* Loaded for 0.1 .. 1 s; the other workers use it meanwhile. */
+		for (i = 1 + rndn(10); i > 0 && !stop_now(); i--)
 			sleep_ms(100);
 		if (stop_now())
 			break;		/* the soak ends with the module loaded */
