@@ -163,9 +163,12 @@ static bool sac_parse_hex(const char **s, unsigned int n, u32 *out)
 	char c;
 
 	while (n--) {
-		c = _tolower(**s);
-		if (!isxdigit(c))
+		/* The byte itself: _tolower() only lowers letters, and made
+		 * control bytes digits (0x14 | 0x20 is '4').
+		 */
+		if (!isxdigit(**s))
 			return false;
+		c = tolower(**s);
 		v = v << 4 | (isdigit(c) ? c - '0' : c - 'a' + 10);
 		(*s)++;
 	}
