@@ -137,7 +137,12 @@ def fuzz_entry():
     return {"targets": out, "date": time.strftime("%Y-%m-%d", time.gmtime()), "git": git_rev()}
 
 
+def count(n):
+    return f"{n:,}".replace(",", " ") if isinstance(n, int) else str(n)
+
+
 def human(n):
+    """Bytes."""
     if not isinstance(n, int):
         return str(n)
     if n >= GiB:
@@ -216,18 +221,20 @@ def write_md(db):
         w("| figure | goal | " + " | ".join(names) + " |")
         w("| --- | --- | " + " | ".join("---" for _ in names) + " |")
 
-        def row(label, goal, key, fmt=human):
+        def row(label, goal, key):
+            fmt = human if re.search(r"verified|written|reread|dma_", key) else count
             cells = []
             for n in names:
                 f = soaks[n]["figures"]
                 v = f.get(key, "-")
                 secs = f.get("seconds", 0)
                 c = fmt(v) + (rate(v, secs) if key in ("policy_changes", "hostile_writes",
-                                                       "hostile_loads") else "")
+                                                       "hostile_loads", "module_cycles",
+                                                       "structure_remove_rescan") else "")
                 if goal and isinstance(v, int):
                     c += " ✓" if v >= goal else " (below goal)"
                 cells.append(c)
-            w(f"| {label} | {human(goal) if goal else ''} | " + " | ".join(cells) + " |")
+            w(f"| {label} | {fmt(goal) if goal else ''} | " + " | ".join(cells) + " |")
 
         row("seconds of soak", None, "seconds")
         for key, goal, label in GOALS:
@@ -294,8 +301,8 @@ def write_md(db):
             tc += d.get("cpu_s", 0)
             tr += d.get("runs", 0)
             w(f"| {t} | {what.get(t, '')} | {d.get('cpu_s', 0) / 60:.1f} min | "
-              f"{human(d.get('runs', 0))} | {d.get('corpus', 0)} | {d.get('failures', 0)} |")
-        w(f"| all | | **{tc / 3600:.2f} h** | {human(tr)} | | "
+              f"{count(d.get('runs', 0))} | {d.get('corpus', 0)} | {d.get('failures', 0)} |")
+        w(f"| all | | **{tc / 3600:.2f} h** | {count(tr)} | | "
           f"{sum(d.get('failures', 0) for d in fz['targets'].values())} |")
         w("")
     os.makedirs(os.path.dirname(MD), exist_ok=True)
