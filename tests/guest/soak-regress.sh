@@ -11,7 +11,8 @@
 #     (its sysfs directory exists before its init runs) went to the load's
 #     parameter string: "bogus" was accepted, and the load then failed
 #     naming "bogus" (or ignored the write after parsing). Such a write must
-#     be refused (EBUSY) and leave the load alone.
+#     be refused (EBUSY) and leave the load alone. The same for
+#     statistics= and timing= (run-time messages, writes while loading).
 #  3. The devices= parser read a hex digit through _tolower(), which only
 #     lowers letters: control bytes 0x10..0x19 passed as '0'..'9', so
 #     "123<0x14>:11e8=dac" was the rule 1234:11e8=dac (at load and at run
@@ -30,8 +31,10 @@ for v in bogus "$EDU=bogus" "$EDU=dac,,x" "1234:11e=dac" "$EDU=default" ","; do
 	echo "$v" > $P/default_policy 2>/dev/null || refused=$((refused + 1))
 	echo "$v" > $P/rearm 2>/dev/null || refused=$((refused + 1))
 	echo "$v" > $P/reset_stats 2>/dev/null || refused=$((refused + 1))
+	echo "$v" > $P/statistics 2>/dev/null || refused=$((refused + 1))
+	echo "$v" > $P/timing 2>/dev/null || refused=$((refused + 1))
 done
-check_eq "24 malformed run-time parameter writes refused" 24 $refused
+check_eq "36 malformed run-time parameter writes refused" 36 $refused
 n1=$(dmesg | grep -c 'iommu_sac: ')
 check_eq "kernel log lines of iommu_sac from them (docs/interfaces.md: none)" 0 $((n1 - n0))
 [ $((n1 - n0)) -eq 0 ] || dmesg | grep 'iommu_sac: ' | tail -n 3 | sed 's/^/# /'
@@ -52,11 +55,18 @@ for f in devices default_policy; do
 		echo bogus > $P/$f 2>/dev/null && echo "$f" >> $W/accepted
 	done ) &
 done
+# statistics=0 is valid at run time: it must not reach a load in progress.
+( while [ ! -e $W/stop ]; do
+	echo 0 > $P/statistics 2>/dev/null
+done ) &
 loads=0 failed=0
+# 6.6+: a load with statistics off and only auto/dac leaves the hook off
+# and says so; these loads have statistics on (the default).
+s0=$(dmesg | grep -c 'iommu_sac: hook not registered: statistics off')
 for i in $(seq 1 30); do
-	if load_sac iommu_sac devices=$EDU=sac 2>/dev/null; then
+	if load_sac iommu_sac devices=$EDU=dac 2>/dev/null; then
 		loads=$((loads + 1))
-		[ "$(cat /sys/kernel/debug/iommu_sac/devices/$EDU/policy)" = sac ] ||
+		[ "$(cat /sys/kernel/debug/iommu_sac/devices/$EDU/policy)" = dac ] ||
 			failed=$((failed + 1))
 		unload_sac iommu_sac
 	else
@@ -65,8 +75,10 @@ for i in $(seq 1 30); do
 done
 touch $W/stop
 wait
-check_eq "loads with devices=$EDU=sac under concurrent bogus writes that worked as given" \
+check_eq "loads with devices=$EDU=dac under concurrent bogus writes that worked as given" \
 	"30 0" "$loads $failed"
+check_eq "loads that started with statistics off (a run-time statistics=0 reached them)" 0 \
+	$(( $(dmesg | grep -c 'iommu_sac: hook not registered: statistics off') - s0 ))
 check_eq "bogus parameter writes accepted (during load, unload or run time)" 0 \
 	"$(cat $W/accepted 2>/dev/null | wc -l)"
 [ -s $W/accepted ] && diag "accepted by: $(sort $W/accepted | uniq -c | tr -s ' \n' ' ')"
