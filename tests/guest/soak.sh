@@ -7,7 +7,8 @@
 #    on both edu devices (compared in sac_edu), a TCP stream each way
 #    between the two e1000e ports across a network namespace, every byte
 #    checked by the receiver;
-#  - policy churn: device policies, the default, rearm and reset_stats,
+#  - policy churn: device policies, the default, rearm, reset_stats,
+#    statistics and timing (6.6+: the hook comes and goes with them),
 #    through debugfs and /sys/module/iommu_sac/parameters;
 #  - hostile input: random bytes, lengths, offsets, pieces and bad buffers
 #    into every debugfs and sysfs file of the module, each outcome
@@ -237,6 +238,8 @@ rm -f $W/stop
 # churn left do not matter), then counters from zero.
 echo "$EDU=sac,$EDU32=dma32,$NVME=sac" > /sys/module/iommu_sac/parameters/devices
 echo sac > $SAC/default_policy
+# the churn may have left the counting off (statistics=0, 6.6+: no hook)
+[ -e $SAC/statistics ] && echo 1 > $SAC/statistics
 echo 1 > $SAC/reset_stats
 N=10
 okn=0

@@ -595,7 +595,7 @@ static int cmd_net_send(int argc, char **argv)
 static int cmd_policy(int argc, char **argv)
 {
 	uint64_t dev_dbg = 0, def_dbg = 0, def_sys = 0, devices_sys = 0;
-	uint64_t rearm = 0, reset = 0, away = 0, raced = 0, unexpected = 0;
+	uint64_t rearm = 0, reset = 0, away = 0, raced = 0, unexpected = 0, stat_sw = 0;
 	uint64_t n = 0;
 	char path[256], val[2048];
 
@@ -655,11 +655,16 @@ static int cmd_policy(int argc, char **argv)
 				 safe_policy(EDU32, false));
 			snprintf(path, sizeof(path), PARAMS "/devices");
 			cnt = &devices_sys;
-		} else if (k < 990) {	/* rearm */
+		} else if (k < 985) {	/* rearm */
 			snprintf(path, sizeof(path), "%s/rearm",
 				 rndn(2) ? DBG : PARAMS);
 			snprintf(val, sizeof(val), "%s\n", rndn(4) ? dev : "all");
 			cnt = &rearm;
+		} else if (k < 995) {	/* statistics / timing (6.6+: the hook comes and goes) */
+			snprintf(path, sizeof(path), "%s/%s", rndn(2) ? DBG : PARAMS,
+				 rndn(4) ? "statistics" : "timing");
+			snprintf(val, sizeof(val), "%d\n", (int)rndn(2));
+			cnt = &stat_sw;
 		} else {		/* reset_stats */
 			snprintf(path, sizeof(path), "%s/reset_stats",
 				 rndn(2) ? DBG : PARAMS);
@@ -706,12 +711,13 @@ static int cmd_policy(int argc, char **argv)
 	printf("policy_changes %llu\npolicy_device_debugfs %llu\n"
 	       "policy_default_debugfs %llu\npolicy_default_sysfs %llu\n"
 	       "policy_devices_sysfs %llu\npolicy_rearm %llu\npolicy_reset_stats %llu\n"
+	       "policy_statistics_timing %llu\n"
 	       "policy_away %llu\npolicy_raced %llu\npolicy_unexpected %llu\n",
 	       (unsigned long long)(dev_dbg + def_dbg + def_sys + devices_sys),
 	       (unsigned long long)dev_dbg, (unsigned long long)def_dbg,
 	       (unsigned long long)def_sys, (unsigned long long)devices_sys,
 	       (unsigned long long)rearm, (unsigned long long)reset,
-	       (unsigned long long)away, (unsigned long long)raced,
+	       (unsigned long long)stat_sw, (unsigned long long)away, (unsigned long long)raced,
 	       (unsigned long long)unexpected);
 	return 0;
 }
@@ -719,8 +725,8 @@ static int cmd_policy(int argc, char **argv)
 /* ---------------------------------------------------------------------- */
 /* hostile writes                                                          */
 
-enum ftype { F_RO, F_DEV_POLICY, F_DEFAULT, F_REARM, F_RESET,
-	     F_SYS_DEFAULT, F_SYS_DEVICES, F_SYS_REARM, F_SYS_RESET, F_SYS_RO };
+enum ftype { F_RO, F_DEV_POLICY, F_DEFAULT, F_REARM, F_RESET, F_BOOL,
+	     F_SYS_DEFAULT, F_SYS_DEVICES, F_SYS_REARM, F_SYS_RESET, F_SYS_BOOL, F_SYS_RO };
 
 static const char *const dev_files[] = { "policy", "state", "stats", "latency", "iova32" };
 
@@ -791,6 +797,9 @@ static bool value_valid(enum ftype t, const char *dev, const char *v, size_t n,
 	case F_RESET:
 	case F_SYS_RESET:
 		return n == 1 && v[0] == '1';
+	case F_BOOL:		/* statistics, timing */
+	case F_SYS_BOOL:
+		return n == 1 && (v[0] == '0' || v[0] == '1');
 	case F_SYS_DEVICES:
 		/* A whole rule set: never sent unless it is garbage (below). */
 		*unsafe = true;
@@ -830,7 +839,8 @@ static bool predict_write(enum ftype t, const char *dev, const uint8_t *b,
 	*unsafe = false;
 	if (t >= F_SYS_DEFAULT) {
 		static const size_t limit[] = {
-			[F_SYS_DEFAULT] = 32, [F_SYS_REARM] = 64, [F_SYS_RESET] = 8 };
+			[F_SYS_DEFAULT] = 32, [F_SYS_REARM] = 64, [F_SYS_RESET] = 8,
+			[F_SYS_BOOL] = 8 };
 
 		if (len > 4096)
 			len = 4096;	/* kernfs passes one page */
@@ -950,9 +960,12 @@ static int cmd_hostile(int argc, char **argv)
 		} else if (k < 68) {
 			snprintf(path, sizeof(path), DBG "/reset_stats");
 			t = F_RESET;
-		} else if (k < 72) {
+		} else if (k < 70) {
 			snprintf(path, sizeof(path), DBG "/%s", rndn(2) ? "stats" : "version");
 			t = F_RO;
+		} else if (k < 72) {
+			snprintf(path, sizeof(path), DBG "/%s", rndn(2) ? "statistics" : "timing");
+			t = F_BOOL;
 		} else if (k < 78) {
 			snprintf(path, sizeof(path), PARAMS "/default_policy");
 			t = F_SYS_DEFAULT;
@@ -962,9 +975,12 @@ static int cmd_hostile(int argc, char **argv)
 		} else if (k < 93) {
 			snprintf(path, sizeof(path), PARAMS "/rearm");
 			t = F_SYS_REARM;
-		} else if (k < 96) {
+		} else if (k < 94) {
 			snprintf(path, sizeof(path), PARAMS "/reset_stats");
 			t = F_SYS_RESET;
+		} else if (k < 96) {
+			snprintf(path, sizeof(path), PARAMS "/%s", rndn(2) ? "statistics" : "timing");
+			t = F_SYS_BOOL;
 		} else {
 			snprintf(path, sizeof(path), PARAMS "/iova32_max_iovas");
 			t = F_SYS_RO;
