@@ -111,8 +111,9 @@ echo 1 > $FE
 
 check_eq "statistics 1 accepted" "" "$(wr $P/statistics 1)"
 check_eq "statistics on: hook registered" "registered yes" "$(kv $SAC/stats hook) $(hooked)"
+a1=$(kv $SAC/devices/$EDU/stats allocs)
 echo "10 4096" > $E/maploop
-check_eq "EDU served and counted again" "$((a0 + 10))" "$(kv $SAC/devices/$EDU/stats allocs)"
+check_eq "EDU served and counted again" "$((a1 + 10))" "$(kv $SAC/devices/$EDU/stats allocs)"
 
 check "iommu_sac reloads with statistics=0" sh -c "rmmod iommu_sac && insmod /lib/sac/iommu_sac.ko statistics=0"
 check_eq "statistics=0 at load: hook never registered" "0 unregistered no" \
