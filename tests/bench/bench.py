@@ -7,8 +7,9 @@ For every kernel (6.1, 6.12, 7.2 by default) it reuses the VM harness
 with -icount shift=0 (guest time counts instructions: one guest ns is one
 instruction, so numbers repeat run to run) and 32 edu devices, twice:
   main boot     configs vanilla (module not loaded), kernel, auto, sac, dac,
-                dma32, in an order shuffled per kernel with a recorded seed
-                (--order-seed)
+                dma32 (default policies, latency timing off), timing (policy
+                auto with latency timing on), in an order shuffled per
+                kernel with a recorded seed (--order-seed)
   forcedac boot iommu.forcedac=1, module not loaded
 The guest side (tests/bench/guest-bench.sh) drives tests/drivers/sac_bench.ko.
 Results go to docs/perf/results.json, docs/PERFORMANCE.md and docs/perf/*.png
@@ -45,7 +46,7 @@ DOCS = os.path.join(TOP, "docs")
 PERF = os.path.join(DOCS, "perf")
 EDU_TOTAL = 32
 KERNELS = ["6.1", "6.12", "7.2"]
-MAIN_CONFIGS = ["vanilla", "kernel", "auto", "sac", "dac", "dma32"]
+MAIN_CONFIGS = ["vanilla", "kernel", "auto", "sac", "dac", "dma32", "timing"]
 ORDER_SEED = 13
 # The configs a target compares in flip-churn (they get CHURN_OPS_VERDICT ops).
 VERDICT_CONFIGS = {"6.1": "auto forcedac"}

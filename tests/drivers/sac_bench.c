@@ -44,13 +44,19 @@
  *        mapped and nothing touches memory. Each device's mask is restored.
  *   clock ops=N
  *        cost of local_clock() and of ktime_get_ns(): N calls of each
- *   steady ... ftrace=1|2|3|4
+ *   steady ... ftrace=1|2|3|4|5|6
  *        the same loop with an empty ftrace callback on
  *        iommu_dma_alloc_iova; 1: SAVE_REGS | RECURSION, 2: RECURSION,
  *        3: no flags, 4: no flags and the callback takes and drops
  *        ftrace_test_recursion_trylock() (the guard iommu_sac's own
  *        callback uses): the floor any ftrace-based redirection pays (a
- *        plain ops like this one coexists with iommu_sac's IPMODIFY ops)
+ *        plain ops like this one coexists with iommu_sac's IPMODIFY ops);
+ *        or an ftrace direct call (what BPF trampolines use) to a
+ *        trampoline of this module: 5: empty (the bare direct call),
+ *        6: saves the argument registers, calls an empty C function and
+ *        restores them (what a direct-call redirection would pay for its
+ *        state alone). A direct ops and an IPMODIFY ops exclude each
+ *        other on a function (-EBUSY): 5 and 6 need iommu_sac unloaded.
  *   steady/probe ... budget=NS
  *        stop the timed loop once it has run NS (guest ns), whatever
  *        ops says; "ops" in the result is what ran
@@ -358,17 +364,126 @@ static void notrace bench_ftrace_guarded(unsigned long ip, unsigned long parent_
 		ftrace_test_recursion_unlock(bit);
 }
 
+#if defined(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS) && defined(CONFIG_X86_64)
+#define BENCH_DIRECT 1
+#include <asm/ibt.h>
+#include <asm/nospec-branch.h>
+#include "sac_bench.h"
+
+#ifndef CALL_DEPTH_ACCOUNT
+#define CALL_DEPTH_ACCOUNT ""	/* no call depth tracking (6.1) */
+#endif
+
+/* What bench_direct_saved calls: nothing. */
+static noinline void notrace __used bench_direct_func(void)
+{
+}
+
+/*
+ * The direct-call trampolines, shaped as samples/ftrace/ftrace-direct.c
+ * (x86-64) of each kernel: ftrace patches the traced function's
+ * "call __fentry__" into "call <trampoline>" when no other ftrace_ops is
+ * on that function (else ftrace_regs_caller returns into the trampoline,
+ * with the same stack). Both return into the traced function, the
+ * contract of register_ftrace_direct(): "save the parameters of the
+ * function being traced, and restore them ... before returning".
+ * CALL_DEPTH_ACCOUNT: the call site's call was not accounted (call depth
+ * tracking, 6.2+), the ret will be. bench_direct_saved saves what
+ * ftrace's own save_mcount_regs saves (rax and the six argument
+ * registers; seven pushes after the frame also keep the stack 16-byte
+ * aligned at the call).
+ */
+asm (
+"	.pushsection	.text, \"ax\", @progbits\n"
+"	.type		bench_direct_empty, @function\n"
+"	.globl		bench_direct_empty\n"
+"bench_direct_empty:\n"
+	ASM_ENDBR
+	CALL_DEPTH_ACCOUNT
+	ASM_RET
+"	.size		bench_direct_empty, .-bench_direct_empty\n"
+"	.type		bench_direct_saved, @function\n"
+"	.globl		bench_direct_saved\n"
+"bench_direct_saved:\n"
+	ASM_ENDBR
+"	pushq	%rbp\n"
+"	movq	%rsp, %rbp\n"
+	CALL_DEPTH_ACCOUNT
+"	pushq	%rdi\n"
+"	pushq	%rsi\n"
+"	pushq	%rdx\n"
+"	pushq	%rcx\n"
+"	pushq	%r8\n"
+"	pushq	%r9\n"
+"	pushq	%rax\n"
+"	call	bench_direct_func\n"
+"	popq	%rax\n"
+"	popq	%r9\n"
+"	popq	%r8\n"
+"	popq	%rcx\n"
+"	popq	%rdx\n"
+"	popq	%rsi\n"
+"	popq	%rdi\n"
+"	leave\n"
+	ASM_RET
+"	.size		bench_direct_saved, .-bench_direct_saved\n"
+"	.popsection\n"
+);
+
+/*
+ * 6.1 has the ftrace_ops form as register_ftrace_direct_multi() (its
+ * register_ftrace_direct() takes an address, which a module cannot look
+ * up for a static function); 6.5 renamed it register_ftrace_direct() and
+ * gave unregister_ftrace_direct() a free_filters argument (tests/drivers/
+ * Kbuild tells which by the kernel's linux/ftrace.h).
+ */
+static int bench_direct_register(struct ftrace_ops *ops, unsigned long addr)
+{
+#ifdef SAC_BENCH_DIRECT_MULTI
+	return register_ftrace_direct_multi(ops, addr);
+#else
+	return register_ftrace_direct(ops, addr);
+#endif
+}
+
+static void bench_direct_unregister(struct ftrace_ops *ops, unsigned long addr)
+{
+#ifdef SAC_BENCH_DIRECT_MULTI
+	WARN_ON(unregister_ftrace_direct_multi(ops, addr));
+#else
+	WARN_ON(unregister_ftrace_direct(ops, addr, false));
+#endif
+}
+#else
+#define BENCH_DIRECT 0
+static void bench_direct_empty(void) { }
+static void bench_direct_saved(void) { }
+static int bench_direct_register(struct ftrace_ops *ops, unsigned long addr)
+{
+	return -EOPNOTSUPP;
+}
+
+static void bench_direct_unregister(struct ftrace_ops *ops, unsigned long addr)
+{
+}
+#endif
+
 /*
  * A fresh ops for every run, freed after unregistering (as livepatch does):
  * an ftrace_ops is not reused or given new flags once it was registered.
  */
 static struct ftrace_ops *bench_fops;
+/* The direct trampoline of the registered ops (0: a callback ops). */
+static unsigned long bench_direct_addr;
 
 /*
  * ftrace=1: SAVE_REGS | RECURSION;
  * ftrace=2: RECURSION only (ftrace_regs with the argument registers);
  * ftrace=3: no flags (as livepatch on x86: its own recursion handling);
- * ftrace=4: no flags, the callback takes ftrace_test_recursion_trylock().
+ * ftrace=4: no flags, the callback takes ftrace_test_recursion_trylock();
+ * ftrace=5: a direct call to an empty trampoline;
+ * ftrace=6: a direct call to a trampoline that saves the argument
+ *           registers, calls an empty C function and restores them.
  */
 static int bench_ftrace_on(unsigned long mode)
 {
@@ -379,20 +494,33 @@ static int bench_ftrace_on(unsigned long mode)
 		[4] = 0,
 	};
 	char name[] = "iommu_dma_alloc_iova";
+	unsigned long direct = 0;
 	int ret;
 
-	if (mode < 1 || mode >= ARRAY_SIZE(flags))
+	if (mode < 1 || mode > 6)
 		return -EINVAL;
+	if (mode >= 5) {
+		if (!BENCH_DIRECT)
+			return -EOPNOTSUPP;
+		direct = mode == 5 ? (unsigned long)bench_direct_empty :
+				     (unsigned long)bench_direct_saved;
+	}
 	bench_fops = kzalloc(sizeof(*bench_fops), GFP_KERNEL);
 	if (!bench_fops)
 		return -ENOMEM;
-	bench_fops->func = mode == 4 ? bench_ftrace_guarded : bench_ftrace_empty;
-	bench_fops->flags = flags[mode];
+	/* A direct ops gets its func and flags from register_ftrace_direct(). */
+	if (!direct) {
+		bench_fops->func = mode == 4 ? bench_ftrace_guarded : bench_ftrace_empty;
+		bench_fops->flags = flags[mode];
+	}
 	ret = ftrace_set_filter(bench_fops, name, strlen(name), 1);
 	if (!ret) {
-		ret = register_ftrace_function(bench_fops);
-		if (!ret)
+		ret = direct ? bench_direct_register(bench_fops, direct) :
+			       register_ftrace_function(bench_fops);
+		if (!ret) {
+			bench_direct_addr = direct;
 			return 0;
+		}
 	}
 	ftrace_free_filter(bench_fops);
 	kfree(bench_fops);
@@ -400,10 +528,17 @@ static int bench_ftrace_on(unsigned long mode)
 	return ret;
 }
 
-/* unregister_ftrace_function() waits until no CPU can be in the callback. */
+/*
+ * unregister_ftrace_function() (also under unregister_ftrace_direct())
+ * waits until no CPU can be in the callback or the trampoline.
+ */
 static void bench_ftrace_off(void)
 {
-	unregister_ftrace_function(bench_fops);
+	if (bench_direct_addr)
+		bench_direct_unregister(bench_fops, bench_direct_addr);
+	else
+		unregister_ftrace_function(bench_fops);
+	bench_direct_addr = 0;
 	ftrace_free_filter(bench_fops);
 	kfree(bench_fops);
 	bench_fops = NULL;

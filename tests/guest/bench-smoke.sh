@@ -58,12 +58,38 @@ timed_ok "steady 64 KiB"
 check "scale over $n devices runs" run "steady size=4096 ops=1000 devs=$n"
 timed_ok "scale over $n devices"
 check_eq "scale reports its device count" "$n" "$(kv $B/run ndevs)"
-for f in 1 2 3 4; do
-	check "steady with an empty ftrace callback ($f) on iommu_dma_alloc_iova runs" \
+# 1-4: ftrace_ops callbacks; 5, 6: ftrace direct calls (x86-64 trampolines).
+floors="1 2 3 4"
+[ "$(uname -m)" = x86_64 ] && floors="$floors 5 6"
+for f in $floors; do
+	check "steady with an empty ftrace hook ($f) on iommu_dma_alloc_iova runs" \
 		run "steady size=4096 ops=500 devs=1 ftrace=$f"
 	timed_ok "steady with the ftrace floor ($f)"
 done
-check "ftrace=5 is refused" sh -c "! echo 'steady size=4096 ops=5 ftrace=5' > $B/run 2>/dev/null"
+# The direct floors measure a direct call only if ftrace patched one in:
+# enabled_functions names the trampoline while a run is under way.
+EF=/sys/kernel/tracing/enabled_functions
+for f in $floors; do
+	case $f in 5) tramp=bench_direct_empty ;; 6) tramp=bench_direct_saved ;; *) continue ;; esac
+	echo "steady size=4096 ops=1000000 devs=1 ftrace=$f budget=4000000000" > $B/run &
+	pid=$!
+	seen=
+	while kill -0 $pid 2>/dev/null; do
+		# "iommu_dma_alloc_iova (1) ... D ...", then "<tab>direct-->tramp"
+		seen=$(grep -A1 '^iommu_dma_alloc_iova ' $EF 2>/dev/null | grep "direct.*-->$tramp")
+		[ -n "$seen" ] && break
+		sleep 0.1
+	done
+	wait $pid
+	st=$?
+	check "ftrace=$f: iommu_dma_alloc_iova calls $tramp directly during the run (exit $st; $(echo $seen | tr -s ' \t' ' '))" \
+		[ $st -eq 0 -a -n "$seen" ]
+	check_eq "ftrace=$f: no direct call left after the run" "" \
+		"$(grep '^iommu_dma_alloc_iova ' $EF 2>/dev/null)"
+done
+check "ftrace=7 is refused" sh -c "! echo 'steady size=4096 ops=5 ftrace=7' > $B/run 2>/dev/null"
+check "ftrace=0x100000005 is refused" \
+	sh -c "! echo 'steady size=4096 ops=5 ftrace=0x100000005' > $B/run 2>/dev/null"
 check "steady with budget= stops early" run "steady size=4096 ops=100000 devs=1 budget=2000000"
 check "budget= ran fewer ops than asked ($(kv $B/run ops) of 100000)" [ "$(kv $B/run ops)" -lt 100000 ]
 check "flush over $n devices runs" run "flush first=0 devs=$n"
@@ -104,6 +130,21 @@ if [ -e /lib/sac/iommu_sac.ko ]; then
 	timed_ok "steady under iommu_sac"
 	check_eq "iommu_sac served every allocation (ops + warm-up)" 1100 "$(( $(kv $S/stats allocs) - a0 ))"
 	mean=$(kv /tmp/bench.res mean_ns)
+	# The benchmark's timing config (guest-bench.sh use_config timing):
+	# policy auto with latency timing on; every other config switches it off.
+	if [ -e $S/timing ]; then
+		check_eq "latency timing off by default (stats)" off "$(kv $S/stats timing)"
+		check "latency timing switches on" sh -c "echo 1 > $S/timing"
+		check_eq "stats say timing on" on "$(kv $S/stats timing)"
+		a0=$(kv $S/stats allocs)
+		check "steady with latency timing on runs" run "steady size=4096 ops=500 devs=1 warmup=100"
+		timed_ok "steady with latency timing on"
+		check_eq "iommu_sac served every allocation with timing on" 600 "$(( $(kv $S/stats allocs) - a0 ))"
+		check "latency timing switches off" sh -c "echo 0 > $S/timing"
+		check_eq "stats say timing off" off "$(kv $S/stats timing)"
+	else
+		skip "latency timing config" "iommu_sac has no timing switch ($S/timing)"
+	fi
 	# Device 0's caches hold 32-bit IOVAs from the runs above; policy dac
 	# gets IOVAs above 4 GiB only once they are flushed.
 	echo dac > $S/default_policy
