@@ -44,7 +44,7 @@ check:
 	@SAC_HOST_BEFORE=$(HOSTSNAP) python3 tests/vm/run.py --kernels "$(KERNELS)" --tests "$(TESTS)"
 
 # The debug kernel lane (tests/vm/kernels.conf: 6.1-debug): Debian's
-# linux-source-6.1 built once into the cache with lockdep, KASAN, kmemleak
+# linux-source-6.1 built once in the bookworm chroot with lockdep, KASAN, kmemleak
 # and failslab (tests/vm/debugkernel.sh), booted with the core tests. Not in
 # "make check": its cold build alone does not fit CI's budget next to the
 # other lanes (docs/kernels-notes.md has the numbers).

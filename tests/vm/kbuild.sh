@@ -5,10 +5,10 @@
 # provisioned kernel NAME and collect them in out/NAME/.
 #
 # Module trees built: the top level (iommu_sac.ko, when a Kbuild exists
-# there) and tests/drivers (the test drivers). For a chroot kernel the
-# sources are copied into the chroot and built there with that suite's gcc
-# and kbuild binaries (/proc mounted, or objtool fails). Extra arguments go
-# to make (e.g. W=1, C=2).
+# there) and tests/drivers (the test drivers). The sources are copied into
+# the kernel's chroot and built there with that suite's gcc and kbuild
+# binaries (/proc mounted, or objtool fails). Extra arguments go to make
+# (e.g. W=1, C=2).
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -34,29 +34,25 @@ if [ ${#trees[@]} -eq 0 ]; then
 	exit 0
 fi
 
-if [ "$WHERE" = host ]; then
-	src=$SAC_TOP
-	for t in "${trees[@]}"; do
-		make -s -C "$KDIR" M="$src/$t" "$@" modules >&2 ||
-			die "$name: module build failed in $t"
-	done
-else
-	# Copy the tree (without build products) into a build folder of its
-	# own in the chroot: several builds for one kernel may run at once.
-	mkdir -p "$ROOT/build"
-	tmp=$(mktemp -d "$ROOT/build/iommu-sac.XXXXXX")
-	trap 'rm -rf "$tmp"' EXIT
-	src=${tmp#"$ROOT"}
-	tar -C "$SAC_TOP" --exclude=./out --exclude=./results --exclude=./.git \
-		--exclude=./tools/sacctl/fuzz/build \
-		--exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' -cf - . |
-		tar -C "$ROOT$src" -xf -
-	for t in "${trees[@]}"; do
-		in_root "$ROOT" make -s -C "$KDIR" M="$src/$t" "$@" modules >&2 ||
-			die "$name: module build failed in $t (chroot $SUITE)"
-	done
-	src=$ROOT$src
-fi
+[ "$WHERE" != host ] || die "kernel $name has WHERE=host: nothing is built on the host (an old descriptor? run tests/vm/provision.sh $name)"
+# The chroot to build in: the kernel's own root, or (the debug lane) the
+# base kernel's chroot its build tree lives in.
+broot=${BUILDROOT:-$ROOT}
+# Copy the tree (without build products) into a build folder of its own in
+# the chroot: several builds for one kernel may run at once.
+mkdir -p "$broot/build"
+tmp=$(mktemp -d "$broot/build/iommu-sac.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+src=${tmp#"$broot"}
+tar -C "$SAC_TOP" --exclude=./out --exclude=./results --exclude=./.git \
+	--exclude=./tools/sacctl/fuzz/build \
+	--exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' -cf - . |
+	tar -C "$broot$src" -xf -
+for t in "${trees[@]}"; do
+	in_root "$broot" make -s -C "$KDIR" M="$src/$t" "$@" modules >&2 ||
+		die "$name: module build failed in $t (chroot $SUITE)"
+done
+src=$broot$src
 for t in "${trees[@]}"; do
 	find "$src/$t" -maxdepth 1 -name '*.ko' -exec cp -t "$out" {} +
 done

@@ -181,14 +181,20 @@ provision_amd() {
 	mv "$desc.tmp" "$desc"
 }
 
-# The debug kernel built from Debian's sources (tests/vm/debugkernel.sh).
+# The debug kernel built from Debian's sources (tests/vm/debugkernel.sh) in
+# the base kernel's chroot. ROOT is where its image and modules are (for the
+# initramfs), BUILDROOT the chroot modules are built in (tests/vm/kbuild.sh).
 provision_debug() {
-	local name=$1 base=$2 kver dir=$SAC_CACHE/debug/$1
+	local name=$1 base=$2 bdesc broot kver dir
 
-	kver=$(bash "$SAC_TOP/tests/vm/debugkernel.sh" "$name") || die "$name: building the debug kernel failed"
-	write_desc "$desc" KNAME="$name" SUITE="$SUITE" WHERE=host ROOT="$dir/root" KVER="$kver" \
-		PKGVER="$(cut -d' ' -f2 "$dir/ok")" VMLINUZ="$dir/root/boot/vmlinuz-$kver" \
-		MODDIR="$dir/root/lib/modules/$kver" KDIR="$dir/build" BASE="$base" LANE=debug
+	bdesc=$(provision_one "$base")
+	broot=$(. "$bdesc"; echo "$ROOT")
+	dir=$broot/build/debug/$name
+	kver=$(SAC_BUILD_ROOT=$broot bash "$SAC_TOP/tests/vm/debugkernel.sh" "$name") ||
+		die "$name: building the debug kernel failed"
+	write_desc "$desc" KNAME="$name" SUITE="$SUITE" WHERE=chroot ROOT="$dir/root" BUILDROOT="$broot" \
+		KVER="$kver" PKGVER="$(cut -d' ' -f2 "$dir/ok")" VMLINUZ="$dir/root/boot/vmlinuz-$kver" \
+		MODDIR="$dir/root/lib/modules/$kver" KDIR="/build/debug/$name/build" BASE="$base" LANE=debug
 }
 
 provision_one() {
