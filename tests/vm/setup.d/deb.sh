@@ -99,7 +99,10 @@ check_eq "lintian: no errors" 0 "$errs"
 # One DKMS user of a chroot at a time (setup.d/dkms.sh, the rt lane).
 exec 8> "$SAC_CACHE/dkms-$SUITE.lock"
 flock 8
-# What a previous run that died half way left installed goes first.
+# What a previous run that died half way left goes first: a dpkg run it
+# interrupted (apt refuses to work until "dpkg --configure -a"), then its
+# packages.
+in_root "$ROOT" dpkg --configure -a >> "$logf" 2>&1 || true
 in_root "$ROOT" apt-get -y -q purge --autoremove iommu-sac-dkms sacctl >> "$logf" 2>&1 || true
 
 # The chroot's files (not the package manager's own state and caches, nor
