@@ -671,28 +671,59 @@ static const struct kernel_param_ops sac_param_devices_ops = {
 	.free	= param_free_charp,
 };
 
-/* "0" or "1", at load and at run time. */
-static int sac_param_timing_set(const char *val, const struct kernel_param *kp)
+/*
+ * A "0" or "1" parameter, at load and at run time. At load (parse_args())
+ * the value is kept in *at_load and a bad one fails the load with a
+ * message; once the module's sysfs directory exists and until init is
+ * done, a write is -EBUSY (it must not reach the load in progress); at run
+ * time live() applies it, and a bad value is -EINVAL without a message
+ * (docs/interfaces.md: run-time errors are the write's errno).
+ */
+static int sac_param_bool_set(const char *val, const struct kernel_param *kp,
+			      bool *at_load, int (*live)(bool on))
 {
 	char buf[8];
-	int ret = 0;
-	bool on;
+	bool ok, on;
+	int ret;
 
-	if (sac_param_input(val, buf, sizeof(buf)) ||
-	    (strcmp(buf, "0") && strcmp(buf, "1"))) {
-		pr_err("timing=: '%s' is not 0 or 1\n", val ? val : "");
-		return -EINVAL;
-	}
-	on = *buf == '1';
+	ok = !sac_param_input(val, buf, sizeof(buf)) &&
+	     (!strcmp(buf, "0") || !strcmp(buf, "1"));
+	on = ok && *buf == '1';
 	mutex_lock(&sac_params_lock);
-	if (sac_params_phase == SAC_PARAMS_LOADING)
-		timing_at_load = on;
-	else if (sac_params_phase == SAC_PARAMS_LIVE)
-		sac_timing_set(on);
-	else
+	switch (sac_params_phase) {
+	case SAC_PARAMS_LOADING:
+		if (sac_params_sysfs_early()) {
+			ret = -EBUSY;
+		} else if (!ok) {
+			pr_err("%s=: '%s' is not 0 or 1\n", kp->name,
+			       val ? val : "");
+			ret = -EINVAL;
+		} else {
+			*at_load = on;
+			ret = 0;
+		}
+		break;
+	case SAC_PARAMS_LIVE:
+		ret = ok ? live(on) : -EINVAL;
+		break;
+	default:
 		ret = -ENODEV;
+		break;
+	}
 	mutex_unlock(&sac_params_lock);
 	return ret;
+}
+
+static int sac_param_timing_live(bool on)
+{
+	sac_timing_set(on);
+	return 0;
+}
+
+static int sac_param_timing_set(const char *val, const struct kernel_param *kp)
+{
+	return sac_param_bool_set(val, kp, &timing_at_load,
+				  sac_param_timing_live);
 }
 
 static int sac_param_timing_get(char *buffer, const struct kernel_param *kp)
@@ -706,29 +737,11 @@ static int sac_param_timing_get(char *buffer, const struct kernel_param *kp)
 	return sysfs_emit(buffer, "%d\n", on);
 }
 
-/* "0" or "1", at load and at run time. */
 static int sac_param_statistics_set(const char *val,
 				    const struct kernel_param *kp)
 {
-	char buf[8];
-	int ret = 0;
-	bool on;
-
-	if (sac_param_input(val, buf, sizeof(buf)) ||
-	    (strcmp(buf, "0") && strcmp(buf, "1"))) {
-		pr_err("statistics=: '%s' is not 0 or 1\n", val ? val : "");
-		return -EINVAL;
-	}
-	on = *buf == '1';
-	mutex_lock(&sac_params_lock);
-	if (sac_params_phase == SAC_PARAMS_LOADING)
-		statistics_at_load = on;
-	else if (sac_params_phase == SAC_PARAMS_LIVE)
-		ret = sac_statistics_set(on);
-	else
-		ret = -ENODEV;
-	mutex_unlock(&sac_params_lock);
-	return ret;
+	return sac_param_bool_set(val, kp, &statistics_at_load,
+				  sac_statistics_set);
 }
 
 static int sac_param_statistics_get(char *buffer,
