@@ -90,6 +90,15 @@ if command -v trace-cmd >/dev/null; then
 	check_eq "sacctl trace -i exits 0" 0 "$?"
 	check "sacctl trace -i: EDU 1000 allocations" \
 		grep -q "^$EDU: 1000 allocations" /tmp/trace.txt
+	if ! grep -q "^$EDU: 1000 allocations" /tmp/trace.txt; then
+		# What trace-cmd said and what the file holds, by event.
+		sed 's/^/trace-cmd record: /' /tmp/tc.log | tail -n 5 | while read -r l; do diag "$l"; done
+		diag "sacctl: $(head -n 2 /tmp/trace.txt | tr '\n' ' ')"
+		diag "trace-cmd report: $(trace-cmd report -i /tmp/trace.dat 2>&1 |
+			grep -o 'sac_[a-z]*:' | sort | uniq -c | tr -s ' \n' ' ')"
+		diag "trace-cmd report --stat: $(trace-cmd report --stat -i /tmp/trace.dat 2>&1 |
+			grep -i -E 'entries|overrun|lost|commit' | tr -s ' \n' ' ' | cut -c1-300)"
+	fi
 	sacctl -j trace -i /tmp/trace.dat > /tmp/trace.json
 	check_eq "sacctl trace -i --json: EDU allocations" 1000 \
 		"$(grep -o "\"device\":\"$EDU\",\"allocs\":[0-9]*" /tmp/trace.json | jnum allocs)"
@@ -103,6 +112,8 @@ if command -v trace-cmd >/dev/null; then
 	trace-cmd report -i /tmp/trace.dat > /tmp/trace.txt 2>&1
 	cd - >/dev/null
 	grep -m 3 'sac_[a-z]*: ' /tmp/trace.txt | while read -r l; do diag "$l"; done
+	grep -q 'sac_[a-z]*: ' /tmp/trace.txt ||
+		diag "no sac_ events in the report; trace-cmd record said: $(tail -n 5 /tmp/tc.log | tr '\n' ' ')"
 	check "trace-cmd report: sac_policy old=default new=dac by name" \
 		grep -q "sac_policy: *dev=$EDU old=default new=dac" /tmp/trace.txt
 	check "trace-cmd report: sac_switch state=dac ... by=alloc by name" \
