@@ -62,6 +62,42 @@ static char *sac_dbg_input(const char __user *ubuf, size_t count,
 	return strstrip(buf);
 }
 
+/*
+ * A read-write control file: NAME_show() for reads (seq_file), NAME_write()
+ * for writes. The kernel's DEFINE_SHOW_STORE_ATTRIBUTE() is the same, from
+ * 6.2 on (include/linux/seq_file.h); 6.1 lacks it.
+ */
+#define SAC_DBG_SHOW_STORE(name)					\
+static int name##_open(struct inode *inode, struct file *file)		\
+{									\
+	return single_open(file, name##_show, inode->i_private);	\
+}									\
+									\
+static const struct file_operations name##_fops = {			\
+	.owner		= THIS_MODULE,					\
+	.open		= name##_open,					\
+	.read		= seq_read,					\
+	.write		= name##_write,					\
+	.llseek		= seq_lseek,					\
+	.release	= single_release,				\
+}
+
+/* A write of "0" or "1" (a switch): 0 and *on, or the error. */
+static int sac_dbg_input_bool(const char __user *ubuf, size_t count,
+			      loff_t *ppos, bool *on)
+{
+	char buf[SAC_DBG_INPUT_MAX];
+	char *s;
+
+	s = sac_dbg_input(ubuf, count, ppos, buf);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	if (strcmp(s, "0") && strcmp(s, "1"))
+		return -EINVAL;
+	*on = *s == '1';
+	return 0;
+}
+
 static void sac_dbg_show_counters(struct seq_file *m, const struct sac_stats *s)
 {
 	int i;
@@ -111,11 +147,6 @@ static int sac_dbg_default_policy_show(struct seq_file *m, void *unused)
 	return 0;
 }
 
-static int sac_dbg_default_policy_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, sac_dbg_default_policy_show, inode->i_private);
-}
-
 static ssize_t sac_dbg_default_policy_write(struct file *file,
 					    const char __user *ubuf,
 					    size_t count, loff_t *ppos)
@@ -138,14 +169,7 @@ static ssize_t sac_dbg_default_policy_write(struct file *file,
 	return count;
 }
 
-static const struct file_operations sac_dbg_default_policy_fops = {
-	.owner		= THIS_MODULE,
-	.open		= sac_dbg_default_policy_open,
-	.read		= seq_read,
-	.write		= sac_dbg_default_policy_write,
-	.llseek		= seq_lseek,
-	.release	= single_release,
-};
+SAC_DBG_SHOW_STORE(sac_dbg_default_policy);
 
 static ssize_t sac_dbg_rearm_write(struct file *file, const char __user *ubuf,
 				   size_t count, loff_t *ppos)
@@ -199,39 +223,23 @@ static int sac_dbg_statistics_show(struct seq_file *m, void *unused)
 	return 0;
 }
 
-static int sac_dbg_statistics_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, sac_dbg_statistics_show, inode->i_private);
-}
-
 static ssize_t sac_dbg_statistics_write(struct file *file,
 					const char __user *ubuf,
 					size_t count, loff_t *ppos)
 {
-	char buf[SAC_DBG_INPUT_MAX];
+	bool on;
 	int ret;
-	char *s;
 
-	s = sac_dbg_input(ubuf, count, ppos, buf);
-	if (IS_ERR(s))
-		return PTR_ERR(s);
-	if (strcmp(s, "0") && strcmp(s, "1"))
-		return -EINVAL;
-	ret = sac_statistics_set(*s == '1');
+	ret = sac_dbg_input_bool(ubuf, count, ppos, &on);
+	if (!ret)
+		ret = sac_statistics_set(on);
 	if (ret)
 		return ret;
 	*ppos += count;
 	return count;
 }
 
-static const struct file_operations sac_dbg_statistics_fops = {
-	.owner		= THIS_MODULE,
-	.open		= sac_dbg_statistics_open,
-	.read		= seq_read,
-	.write		= sac_dbg_statistics_write,
-	.llseek		= seq_lseek,
-	.release	= single_release,
-};
+SAC_DBG_SHOW_STORE(sac_dbg_statistics);
 
 static int sac_dbg_timing_show(struct seq_file *m, void *unused)
 {
@@ -239,35 +247,21 @@ static int sac_dbg_timing_show(struct seq_file *m, void *unused)
 	return 0;
 }
 
-static int sac_dbg_timing_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, sac_dbg_timing_show, inode->i_private);
-}
-
 static ssize_t sac_dbg_timing_write(struct file *file, const char __user *ubuf,
 				    size_t count, loff_t *ppos)
 {
-	char buf[SAC_DBG_INPUT_MAX];
-	char *s;
+	bool on;
+	int ret;
 
-	s = sac_dbg_input(ubuf, count, ppos, buf);
-	if (IS_ERR(s))
-		return PTR_ERR(s);
-	if (strcmp(s, "0") && strcmp(s, "1"))
-		return -EINVAL;
-	sac_timing_set(*s == '1');
+	ret = sac_dbg_input_bool(ubuf, count, ppos, &on);
+	if (ret)
+		return ret;
+	sac_timing_set(on);
 	*ppos += count;
 	return count;
 }
 
-static const struct file_operations sac_dbg_timing_fops = {
-	.owner		= THIS_MODULE,
-	.open		= sac_dbg_timing_open,
-	.read		= seq_read,
-	.write		= sac_dbg_timing_write,
-	.llseek		= seq_lseek,
-	.release	= single_release,
-};
+SAC_DBG_SHOW_STORE(sac_dbg_timing);
 
 /* ---------------------------------------------------------------------- */
 /* devices/<name>/                                                        */
@@ -279,11 +273,6 @@ static int sac_dbg_dev_policy_show(struct seq_file *m, void *unused)
 	sac_dev_info(m->private, &info);
 	seq_printf(m, "%s\n", sac_policy_name(info.policy));
 	return 0;
-}
-
-static int sac_dbg_dev_policy_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, sac_dbg_dev_policy_show, inode->i_private);
 }
 
 static ssize_t sac_dbg_dev_policy_write(struct file *file,
@@ -309,14 +298,7 @@ static ssize_t sac_dbg_dev_policy_write(struct file *file,
 	return count;
 }
 
-static const struct file_operations sac_dbg_dev_policy_fops = {
-	.owner		= THIS_MODULE,
-	.open		= sac_dbg_dev_policy_open,
-	.read		= seq_read,
-	.write		= sac_dbg_dev_policy_write,
-	.llseek		= seq_lseek,
-	.release	= single_release,
-};
+SAC_DBG_SHOW_STORE(sac_dbg_dev_policy);
 
 static int sac_dbg_dev_state_show(struct seq_file *m, void *unused)
 {
