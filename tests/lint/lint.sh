@@ -28,10 +28,7 @@ SCRIPTS="scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkp
 # tests, "LINUX_VERSION_CODE < KERNEL_VERSION(...)", compare two constants.
 COMPAT_IGNORE=LINUX_VERSION_CODE,CONSTANT_COMPARISON
 
-n=0
-failed=0
-ok()     { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+. "$SAC_TOP/tests/vm/tap.sh"
 diag()   { sed 's/^/# /'; }
 
 # The three checkpatch files, from linux-source-6.1 (apt), cached.

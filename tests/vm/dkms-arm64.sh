@@ -39,11 +39,7 @@ logf=$out/dkms.log
 mkdir -p "$out"
 : > "$logf"
 
-n=0
-failed=0
-ok()     { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-tail_log() { tail -n "${1:-15}" "$logf" | sed 's/^/# /'; }
+. "$SAC_TOP/tests/vm/tap.sh"
 
 root=${BUILDROOT%/}
 if [ -n "$root" ]; then
@@ -77,19 +73,6 @@ dk() {
 		fi
 		exec "$@"' sh "$root" "$KSRC" "$p" \
 		dkms --sourcetree "$p/src" --dkmstree "$p/tree" --installtree "$p/install" "$@"
-}
-
-step() {
-	local d=$1
-	shift
-	echo "### $d: $*" >> "$logf"
-	if "$@" >> "$logf" 2>&1; then
-		ok "$d"
-	else
-		not_ok "$d (exit $?, see $logf)"
-		tail_log 15
-		return 1
-	fi
 }
 
 mkdir -p "$priv/tree" "$priv/install/$KVER"

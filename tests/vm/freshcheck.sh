@@ -43,10 +43,7 @@ if [ ! -e "$root/.sac-debootstrap-ok" ]; then
 fi
 in_root "$root" apt-get -q update > "$fresh/apt.log" 2>&1 || die "apt-get update in $root failed"
 
-n=0
-failed=0
-ok()     { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+. "$SAC_TOP/tests/vm/tap.sh"
 verdict() {	# DESC FINDINGS
 	if [ -z "$2" ]; then ok "$1"; else not_ok "$1: $(echo "$2" | tr '\n' ' ')"; fi
 }

@@ -50,26 +50,7 @@ logf=$out/deb.log
 mkdir -p "$out"
 : > "$logf"
 
-n=0
-failed=0
-ok()     { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-check_eq() {
-	if [ "$2" = "$3" ]; then ok "$1 ($3)"; else not_ok "$1 (expected '$2', saw '$3')"; fi
-}
-finish() { echo "1..$n"; [ "$failed" -eq 0 ]; exit $?; }
-step() {
-	local d=$1
-	shift
-	echo "### $d: $*" >> "$logf"
-	if "$@" >> "$logf" 2>&1; then
-		ok "$d"
-	else
-		not_ok "$d (exit $?, see $logf)"
-		tail -n 15 "$logf" | sed 's/^/# /'
-		return 1
-	fi
-}
+. "$SAC_TOP/tests/vm/tap.sh"
 
 # ---- make deb, once per source tree -------------------------------------
 debs=$SAC_TOP/out/deb

@@ -38,27 +38,7 @@ logf=$out/dkms.log
 mkdir -p "$out"
 : > "$logf"
 
-n=0
-failed=0
-ok()     { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-skip()   { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-# Show the end of the log as TAP comments after a failure.
-tail_log() { tail -n "${1:-15}" "$logf" | sed 's/^/# /'; }
-
-# step DESC CMD...: run CMD with its output in the log; TAP for the result.
-step() {
-	local d=$1
-	shift
-	echo "### $d: $*" >> "$logf"
-	if "$@" >> "$logf" 2>&1; then
-		ok "$d"
-	else
-		not_ok "$d (exit $?, see $logf)"
-		tail_log
-		return 1
-	fi
-}
+. "$SAC_TOP/tests/vm/tap.sh"
 
 # Packages go into a root of their own: the kernel's chroot.
 if [ "$WHERE" != chroot ]; then

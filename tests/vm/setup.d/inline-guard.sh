@@ -47,11 +47,7 @@ declare -A EXPECT=(
 	[7.2]="__iommu_dma_map __iommu_dma_alloc_noncontiguous iommu_dma_map_sg dma_iova_try_alloc iommu_dma_sw_msi"
 )
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-finish() { echo "1..$n"; [ "$failed" = 0 ]; exit; }
+. "$SAC_TOP/tests/vm/tap.sh"
 
 expect=${EXPECT[$name]:-${EXPECT[${name%%-*}]:-}}
 if [ -z "$expect" ]; then
