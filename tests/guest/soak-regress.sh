@@ -18,6 +18,16 @@
 #     "123<0x14>:11e8=dac" was the rule 1234:11e8=dac (at load and at run
 #     time), and the edu that drops high address bits could lose its own
 #     rule to garbage.
+#  4. A debugfs write that needs the hook (policy sac or dma32, statistics
+#     1) while the module loaded or unloaded registered the ftrace ops on
+#     its own: before init's registration (which then hit the WARN_ON in
+#     __register_ftrace_function() for an ops already enabled, and the load
+#     failed leaving the ops registered) or after the unload's
+#     unregistration. Either way the module's text was freed under a live
+#     trampoline: "BUG: unable to handle page fault" in the next DMA map
+#     (sacsoak on 6.12, a cold make check). Such writes must fail
+#     (EBUSY loading, ENODEV unloading) and leave the load and the unload
+#     alone.
 # timeout: 120
 . ./lib.sh
 
@@ -99,4 +109,34 @@ check_eq "run-time devices=123<0x14>:11e8=dac: refused, the rules unchanged" \
 	"$EDU32=dma32" "$(head -c 12 $P/devices)=$(kv /sys/kernel/debug/iommu_sac/devices/$EDU32/state policy)"
 check_eq "EDU keeps its policy" default "$(cat /sys/kernel/debug/iommu_sac/devices/$EDU/policy)"
 check "iommu_sac.ko unloads" unload_sac iommu_sac
+
+# 4: debugfs writes that need the hook, around loads and unloads.
+D=/sys/kernel/debug/iommu_sac
+W=$(mktemp -d)
+r0=$(dmesg | grep -c 'iommu_sac: hook registered: needed again')
+for f in default_policy "devices/$EDU/policy" statistics; do
+	( v=sac
+	[ $f = statistics ] && v=1
+	while [ ! -e $W/stop ]; do
+		echo $v > $D/$f 2>/dev/null
+	done ) &
+done
+loads=0 unloads=0
+for i in $(seq 1 20); do
+	load_sac iommu_sac 2>/dev/null && loads=$((loads + 1))
+	unload_sac iommu_sac && unloads=$((unloads + 1))
+done
+touch $W/stop
+wait
+rm -rf $W
+check_eq "20 loads and unloads while debugfs writes of sac and statistics=1 run: all worked" \
+	"20 20" "$loads $unloads"
+TR=/sys/kernel/tracing
+[ -e $TR/enabled_functions ] || TR=/sys/kernel/debug/tracing
+check_eq "iommu_dma_alloc_iova traced by nothing once the module is gone (enabled_functions)" 0 \
+	"$(grep -c '^iommu_dma_alloc_iova' $TR/enabled_functions)"
+check_eq "no 'hook registered: needed again' from those writes" 0 \
+	$(( $(dmesg | grep -c 'iommu_sac: hook registered: needed again') - r0 ))
+check "DMA still maps after it (4 MiB read from nvme0n1, O_DIRECT)" \
+	dd if=/dev/nvme0n1 of=/dev/null bs=64k count=64 iflag=direct
 done_testing
