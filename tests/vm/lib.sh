@@ -7,6 +7,8 @@
 # this machine's own apt configuration (or $SAC_MIRROR).
 
 SAC_CACHE=${SAC_CACHE:-/var/cache/iommu-sac}
+# kmod's tools where the host has none (sac_kmod): after the host's own.
+PATH=$PATH:$SAC_CACHE/kmod/bin
 SAC_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SAC_KCONF=$SAC_TOP/tests/vm/kernels.conf
 
@@ -130,6 +132,44 @@ sac_promtool() {
 	fi
 	[ -z "$lk" ] || exec {lk}>&-
 	echo "$dir/bin/promtool"
+}
+
+# sac_kmod: modprobe, depmod and modinfo for the scripts (tests/vm/run.py
+# builds each guest's module tree with them). A host without kmod gets
+# Debian's kmod package unpacked once into $SAC_CACHE/kmod (apt-get
+# download and dpkg-deb, never installed: installing it would enable its
+# boot script, /etc/rcS.d/S01kmod, on the host) and its tools as links to
+# that kmod binary in $SAC_CACHE/kmod/bin, which lib.sh and run.py put on
+# PATH after the host's own.
+sac_kmod() {
+	local dir=$SAC_CACHE/kmod tmp deb t lk
+
+	depmod --version >/dev/null 2>&1 && modprobe --version >/dev/null 2>&1 &&
+		modinfo --version >/dev/null 2>&1 && return 0
+	[ -x "$dir/bin/depmod" ] && return 0
+	need_root
+	mkdir -p "$SAC_CACHE"
+	exec {lk}> "$dir.lock"
+	flock "$lk"
+	if [ ! -x "$dir/bin/depmod" ]; then
+		tmp=$(mktemp -d "$SAC_CACHE/kmod.XXXXXX")
+		log "unpacking kmod's tools into $dir (the host has none; not installed)"
+		(cd "$tmp" && { apt-get download -q kmod || { apt-get update -qq && apt-get download -q kmod; }; } \
+			>/dev/null 2>&1) || { rm -rf "$tmp"; die "apt-get download kmod failed"; }
+		deb=$(ls "$tmp"/kmod_*.deb)
+		dpkg-deb -x "$deb" "$tmp/root" || { rm -rf "$tmp"; die "dpkg-deb -x $deb failed"; }
+		[ -x "$tmp/root/bin/kmod" ] || { rm -rf "$tmp"; die "no /bin/kmod in $deb"; }
+		mkdir -p "$tmp/bin"
+		for t in depmod insmod lsmod modinfo modprobe rmmod; do
+			ln -s "$dir/root/bin/kmod" "$tmp/bin/$t"
+		done
+		basename "$deb" > "$tmp/package"
+		rm -f "$deb"
+		rm -rf "$dir"
+		mv "$tmp" "$dir"
+	fi
+	exec {lk}>&-
+	hash -r
 }
 
 # root_has ROOT PATH: PATH exists in ROOT, symlinks resolved inside ROOT

@@ -53,6 +53,8 @@ SELFTEST = os.path.join(VM, "selftest")
 CANARY_GEN = os.path.join(TOP, "out", "canary")
 CANARY_TIMEOUT = 60
 CACHE = os.environ.get("SAC_CACHE", "/var/cache/iommu-sac")
+# kmod's tools where the host has none (tests/vm/lib.sh: sac_kmod).
+os.environ["PATH"] = os.environ.get("PATH", "/usr/bin:/bin") + ":" + os.path.join(CACHE, "kmod", "bin")
 
 # Guest devices behind the IOMMU, at fixed PCI slots the tests know
 # (written to /etc/sac/devices.env in the guest).
