@@ -521,6 +521,22 @@ static DEFINE_MUTEX(sac_hook_lock);
 /* The ops' filter holds iommu_dma_alloc_iova (sac_hook_lock). */
 static bool sac_hook_filtered;
 
+/*
+ * Where the module is (sac_hook_lock). Only sac_hook_init() and
+ * sac_hook_exit() register and unregister outside SAC_HOOK_LIVE: the front
+ * end's files exist before the hook's init and after its exit, and a
+ * change written there that needs the hook must not register the ops on
+ * its own. Before init, init's own registration would then find the ops
+ * enabled (__register_ftrace_function(): WARN_ON and -EBUSY), fail the
+ * load and leave the ops registered; after exit, the module's text would
+ * be freed under a live trampoline.
+ */
+static enum {
+	SAC_HOOK_LOADING,
+	SAC_HOOK_LIVE,
+	SAC_HOOK_GONE,
+} sac_hook_phase;
+
 /* @then: what follows a refusal ("refusing to load", ...), for the log. */
 static int sac_hook_register(const char *then)
 {
@@ -660,12 +676,19 @@ static bool sac_hook_needed(void)
 	return needed;
 }
 
+/*
+ * A change needs the hook: register it if it is off. -EBUSY while the
+ * module loads (its init decides from the state it finds), -ENODEV once it
+ * unloads.
+ */
 int sac_hook_require(void)
 {
 	int ret = 0;
 
 	mutex_lock(&sac_hook_lock);
-	if (!sac_hook_registered) {
+	if (sac_hook_phase != SAC_HOOK_LIVE) {
+		ret = sac_hook_phase == SAC_HOOK_LOADING ? -EBUSY : -ENODEV;
+	} else if (!sac_hook_registered) {
 		ret = sac_hook_register("the change that needs it is refused");
 		if (!ret) {
 			pr_info("hook registered: needed again\n");
@@ -680,7 +703,8 @@ int sac_hook_require(void)
 void sac_hook_relax(void)
 {
 	mutex_lock(&sac_hook_lock);
-	if (sac_hook_registered && !sac_hook_needed()) {
+	if (sac_hook_phase == SAC_HOOK_LIVE && sac_hook_registered &&
+	    !sac_hook_needed()) {
 		/* First the bits that carry dac, then the kernel takes over. */
 		WRITE_ONCE(sac_hook_idle, true);
 		sac_retarget_all();
@@ -704,6 +728,8 @@ int sac_hook_init(void)
 		sac_retarget_all();
 		pr_info("hook not registered: statistics off and no device needs it (the kernel's per-device bit carries auto and dac)\n");
 	}
+	if (!ret)
+		sac_hook_phase = SAC_HOOK_LIVE;
 	mutex_unlock(&sac_hook_lock);
 	return ret;
 }
@@ -711,6 +737,7 @@ int sac_hook_init(void)
 void sac_hook_exit(void)
 {
 	mutex_lock(&sac_hook_lock);
+	sac_hook_phase = SAC_HOOK_GONE;
 	if (sac_hook_registered)
 		sac_hook_unregister();
 	/* Also after a runtime unregistration: a task may be in our text. */
