@@ -103,6 +103,15 @@ root_pkgs() {
 	in_root "$root" apt-get -q clean >/dev/null 2>&1 || true
 }
 
+# host_deb PKG DIR: download the host suite's package PKG into DIR (apt-get
+# update first only if the lists do not have it) and print the .deb's path.
+# For tools unpacked into the cache, never installed.
+host_deb() {
+	(cd "$2" && { apt-get download -q "$1" || { apt-get update -qq && apt-get download -q "$1"; }; } \
+		>/dev/null 2>&1) || return 1
+	ls "$2/$1"_*.deb
+}
+
 # sac_promtool: the path of promtool (for make -C tools/sacctl check and
 # the package test), unpacked once from Debian's prometheus package into
 # $SAC_CACHE/promtool/bin: apt-get download and dpkg-deb, never installed,
@@ -119,9 +128,7 @@ sac_promtool() {
 	if [ ! -x "$dir/bin/promtool" ]; then
 		tmp=$(mktemp -d "$SAC_CACHE/promtool.XXXXXX")
 		log "unpacking promtool from the prometheus package into $dir (not installed)"
-		(cd "$tmp" && { apt-get download -q prometheus || { apt-get update -qq && apt-get download -q prometheus; }; } \
-			>/dev/null 2>&1) || { rm -rf "$tmp"; die "apt-get download prometheus failed"; }
-		deb=$(ls "$tmp"/prometheus_*.deb)
+		deb=$(host_deb prometheus "$tmp") || { rm -rf "$tmp"; die "apt-get download prometheus failed"; }
 		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" ./usr/bin/promtool ||
 			{ rm -rf "$tmp"; die "no /usr/bin/promtool in $deb"; }
 		mkdir -p "$tmp/bin"
@@ -154,9 +161,7 @@ sac_kmod() {
 	if [ ! -x "$dir/bin/depmod" ]; then
 		tmp=$(mktemp -d "$SAC_CACHE/kmod.XXXXXX")
 		log "unpacking kmod's tools into $dir (the host has none; not installed)"
-		(cd "$tmp" && { apt-get download -q kmod || { apt-get update -qq && apt-get download -q kmod; }; } \
-			>/dev/null 2>&1) || { rm -rf "$tmp"; die "apt-get download kmod failed"; }
-		deb=$(ls "$tmp"/kmod_*.deb)
+		deb=$(host_deb kmod "$tmp") || { rm -rf "$tmp"; die "apt-get download kmod failed"; }
 		dpkg-deb -x "$deb" "$tmp/root" || { rm -rf "$tmp"; die "dpkg-deb -x $deb failed"; }
 		[ -x "$tmp/root/bin/kmod" ] || { rm -rf "$tmp"; die "no /bin/kmod in $deb"; }
 		mkdir -p "$tmp/bin"
