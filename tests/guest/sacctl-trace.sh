@@ -66,9 +66,20 @@ check_eq "trace: one switch of a 2 MiB allocation" 2097152 \
 check "trace: switch caused by alloc" grep -q '"by":"alloc"' /tmp/trace.json
 p50=$(jnum p50 < /tmp/trace.json) p90=$(jnum p90 < /tmp/trace.json)
 p99=$(jnum p99 < /tmp/trace.json) max=$(jnum max < /tmp/trace.json)
-check "trace: latency 0 < p50 <= p90 <= p99 <= max ($p50 $p90 $p99 $max)" \
-	sh -c '[ "$1" -gt 0 ] && [ "$1" -le "$2" ] && [ "$2" -le "$3" ] && [ "$3" -le "$4" ]' \
-	_ "${p50:-0}" "${p90:-0}" "${p99:-0}" "${max:-0}"
+if [ "${p50:-0}" = 0 ] && dmesg | grep -q 'Marking TSC unstable'; then
+	# TCG on a loaded host (a cold make check, 7.2): the guest's TSC
+	# calibration was off by 4x ("PIT calibration deviates from HPET"),
+	# the clocksource watchdog dropped the TSC, and local_clock() stood
+	# still between allocations (trace-cmd showed two events with one
+	# timestamp and sac_alloc ns=0). Timed, but coarsely.
+	check "trace: latency 0 <= p50 <= p90 <= p99 <= max, max > 0 ($p50 $p90 $p99 $max; the guest marked its TSC unstable: a coarse clock)" \
+		sh -c '[ "$4" -gt 0 ] && [ "$1" -le "$2" ] && [ "$2" -le "$3" ] && [ "$3" -le "$4" ]' \
+		_ "${p50:-0}" "${p90:-0}" "${p99:-0}" "${max:-0}"
+else
+	check "trace: latency 0 < p50 <= p90 <= p99 <= max ($p50 $p90 $p99 $max)" \
+		sh -c '[ "$1" -gt 0 ] && [ "$1" -le "$2" ] && [ "$2" -le "$3" ] && [ "$3" -le "$4" ]' \
+		_ "${p50:-0}" "${p90:-0}" "${p99:-0}" "${max:-0}"
+fi
 check_eq "trace: histogram counts sum to the allocations" 3200 \
 	"$(grep -o '"histogram":\[[^]]*\]' /tmp/trace.json | jnum count | awk '{ s += $1 } END { print s + 0 }')"
 sacctl rearm "$EDU" >/dev/null
