@@ -88,9 +88,9 @@
 #endif
 
 /*
- * On PREEMPT_RT the ftrace callback hands the replacement a value of its
- * own in the saved frame's fifth argument register, which
- * iommu_dma_alloc_iova() (four arguments) does not use: x86-64's
+ * The ftrace callback hands the replacement the device's entry in the
+ * saved frame's fifth argument register, which iommu_dma_alloc_iova()
+ * (four arguments) does not use: x86-64's
  * ftrace_caller saves it and restores it before it "returns" to the
  * new IP ("movq R9(%rsp), %r9; movq R8(%rsp), %r8" in
  * restore_mcount_regs, arch/x86/kernel/ftrace_64.S of 6.1, 6.12 and 7.2).
@@ -113,9 +113,11 @@ static __always_inline void sac_fregs_set_arg4(struct ftrace_regs *fregs,
 }
 #elif defined(CONFIG_ARM64)
 /*
- * arm64: x4 of the frame, which ftrace_caller restores before "ret x9"
- * ("ldp x4, x5, [sp, #FREGS_X4]", entry-ftrace.S 6.12): regs[4] of the
- * opaque frame (6.12, 7.2), or of the SAVE_REGS pt_regs (6.1).
+ * arm64: x4 of the frame, which the trampoline restores before "ret x9"
+ * (entry-ftrace.S: "ldp x4, x5, [sp, #S_X4]" in 6.1's
+ * ftrace_common_return, "ldp x4, x5, [sp, #FREGS_X4]" in 6.12's
+ * ftrace_caller): regs[4] of the opaque frame (6.12, 7.2), or of the
+ * SAVE_REGS pt_regs (6.1).
  */
 static __always_inline void sac_fregs_set_arg4(struct ftrace_regs *fregs,
 					       unsigned long val)

@@ -13,14 +13,15 @@
  * domain, the native bit). The callback counts the call by its target in
  * the entry's per-CPU counters, the one count of the common path. Target
  * kernel leaves the IP alone, so the kernel's own function runs; any other
- * target points the IP at sac_alloc_iova(), which has the signature of the
- * original plus two arguments the callback writes into the saved frame's
- * spare argument registers: the target and the entry. The trampoline
- * "returns" into it with the original arguments and return address, so it
- * returns to the original caller. The original is never called through a
- * pointer (IBT seals it on 6.12+).
+ * target points the IP at that target's replacement (sac_alloc_full(),
+ * _try32(), _clamp32(), or their timed copies), which has the signature of
+ * the original plus a fifth argument the callback writes into the saved
+ * frame's spare argument register: the entry (one store, on every kernel).
+ * The trampoline "returns" into it with the original arguments and return
+ * address, so it returns to the original caller. The original is never
+ * called through a pointer (IBT seals it on 6.12+).
  *
- * sac_alloc_iova() is the running kernel's iommu_dma_alloc_iova() (6.1,
+ * The replacement is the running kernel's iommu_dma_alloc_iova() (6.1,
  * 6.12 and 7.2 agree apart from the SAC condition; the size round-up lives
  * in alloc_iova_fast() on all of them), except that the target decides the
  * 32-bit attempt. It looks nothing up and counts nothing on its common
@@ -28,17 +29,24 @@
  * 32-bit one under clamp32 are what the callback's count already says.
  * The rare outcomes (a 32-bit miss, which may switch the device; a
  * failure; a try32 call whose limit is within 32 bits) are counted out of
- * line. Latency timing (and with it the sac_alloc trace event) lives in a
- * second, timed copy of each replacement, which the callback picks only
- * while timing is on: off, it costs nothing.
+ * line, in the entry handed over.
+ *
+ * Latency timing lives in the timed copies, which the callback picks only
+ * while timing is on: off, it costs nothing. Their common path is two
+ * clock reads around the allocation, the latency bucket (one per-CPU
+ * increment in the entry handed over) and the sac_alloc event's static
+ * key, tested first: while the event is enabled the call goes to
+ * sac_alloc_traced(), which keeps the event's arguments across the
+ * allocation; the timed copies keep only the clock value.
  *
  * Lifetime of the entry on this path (internal.h, SAC_COUNT_DONE): the
- * callback looks it up with preemption disabled (an RCU reader); a removed
- * entry is freed only after an RCU and a tasks-RCU grace period, and
- * nothing between the callback and the replacement's return sleeps except,
- * on PREEMPT_RT, an rtlock inside alloc_iova_fast(). There the replacement
- * counts its return as its last access to the entry, and freeing waits
- * for the count. So no rcu_read_lock() and no second lookup on this path.
+ * callback looks it up as a tasks-RCU reader; a removed entry is freed
+ * only after an RCU and a tasks-RCU grace period, and nothing between the
+ * callback and the replacement's return sleeps except, on PREEMPT_RT, an
+ * rtlock inside alloc_iova_fast(). There the replacement counts its return
+ * as its last access to the entry, and freeing waits for the count. So no
+ * rcu_read_lock() and no second lookup on this path: the replacement uses
+ * the entry the callback found.
  *
  * Recursion: the callback takes no recursion lock. Everything it reaches is
  * notrace or inlined and maps no DMA, so it cannot re-enter
@@ -185,53 +193,72 @@ int sac_layout_check(void)
 /* ---------------------------------------------------------------------- */
 /* The replacement allocator                                              */
 
-/* The per-CPU counters of an entry, or the global ones (NULL). */
-static __always_inline struct sac_pcpu __percpu *sac_stats_of(struct sac_dev *sd)
-{
-	return sd ? sd->stats : &sac_global_pcpu;
-}
-
 /*
- * The entry a redirected call was counted in: handed over in the frame on
- * PREEMPT_RT (where the return is counted in it), looked up again
- * elsewhere, on the rare paths only (the task is still a tasks-RCU reader
- * there, see the top). NULL: a device not in the table.
+ * How a copy of the replacement times its calls: not at all, the latency
+ * bucket only, or the bucket and the sac_alloc event. The timed copies
+ * test the event's static key first and leave a traced call to
+ * sac_alloc_traced(), so that their common path keeps nothing but the
+ * clock value and the entry across the allocation.
  */
-static __always_inline struct sac_dev *sac_alloc_dev(struct device *dev,
-						     struct sac_dev *sd_rt)
-{
-	return SAC_COUNT_DONE ? sd_rt : sac_dev_lookup(dev);
-}
+enum sac_alloc_mode {
+	SAC_M_PLAIN,
+	SAC_M_TIMED,
+	SAC_M_TRACED,
+};
 
 /*
  * The end of every redirected call. On PREEMPT_RT its last access to the
  * entry is counting its return (internal.h: SAC_COUNT_DONE); elsewhere
  * nothing is counted here.
  */
-static __always_inline void sac_alloc_return(struct sac_dev *sd_rt)
+static __always_inline void sac_alloc_return(struct sac_dev *sd)
 {
 	if (SAC_COUNT_DONE) {
 		/* Every access to the entry before the count that frees it. */
 		sac_release_barrier();
-		this_cpu_inc(sac_stats_of(sd_rt)->raw[SAC_RAW_DONE]);
+		this_cpu_inc(sd->stats->raw[SAC_RAW_DONE]);
 	}
 }
 
-/* Timing is on: the latency bucket and, if enabled, the trace event. */
-static noinline void notrace sac_alloc_timed(struct device *dev,
-					     struct sac_dev *sd,
-					     enum sac_target target, bool hit32,
-					     u64 addr, size_t size,
-					     u64 dma_limit, u64 t0)
+/* Did a call of @target with (clamped) @dma_limit try 32 bits first? */
+static __always_inline bool sac_tried32(enum sac_target target, u64 dma_limit)
 {
-	u64 t1 = sac_clock(), units = t1 > t0 ? t1 - t0 : 0;
-	bool tried32 = target == SAC_T_CLAMP32 ||
-		       (target == SAC_T_TRY32 && dma_limit > DMA_BIT_MASK(32));
+	return target == SAC_T_CLAMP32 ||
+	       (target == SAC_T_TRY32 && dma_limit > DMA_BIT_MASK(32));
+}
 
-	this_cpu_inc(sac_stats_of(sd)->lat[sac_lat_bucket(units)]);
+/* A timed call's sac_alloc event (the event is enabled). Out of line. */
+static noinline void notrace sac_alloc_trace(struct sac_dev *sd,
+					     enum sac_target target,
+					     bool hit32, u64 addr, size_t size,
+					     u64 dma_limit, s64 units)
+{
+	trace_sac_alloc(sd->dev, size, dma_limit, addr,
+			sac_tried32(target, dma_limit), hit32,
+			sac_clock_units_to_ns(units > 0 ? units : 0),
+			sac_dev_policy(sd));
+}
+
+/* A timed call ends: its latency bucket. @t0: the clock when it began. */
+static __always_inline s64 sac_alloc_time(struct sac_dev *sd, u64 t0)
+{
+	/* Signed: the task may have moved to a CPU whose clock is behind. */
+	s64 units = sac_clock() - t0;
+
+	this_cpu_inc(sd->stats->lat[sac_lat_bucket(units)]);
+	return units;
+}
+
+/* The same, and the sac_alloc event while it is enabled. */
+static __always_inline void sac_alloc_time_trace(struct sac_dev *sd, u64 t0,
+						 enum sac_target target,
+						 bool hit32, u64 addr,
+						 size_t size, u64 dma_limit)
+{
+	s64 units = sac_alloc_time(sd, t0);
+
 	if (trace_sac_alloc_enabled())
-		trace_sac_alloc(dev, size, dma_limit, addr, tried32, hit32,
-				sac_clock_units_to_ns(units), sac_dev_policy(sd));
+		sac_alloc_trace(sd, target, hit32, addr, size, dma_limit, units);
 }
 
 /* Target try32: the 32-bit attempt failed. Out of line. */
@@ -239,68 +266,84 @@ static noinline dma_addr_t notrace sac_alloc_miss(struct iova_domain *iovad,
 						  unsigned long iova_len,
 						  unsigned long shift,
 						  u64 dma_limit,
-						  struct device *dev,
-						  struct sac_dev *sd_rt,
-						  bool timed, u64 t0)
+						  struct sac_dev *sd,
+						  enum sac_alloc_mode mode,
+						  u64 t0)
 {
-	struct sac_dev *sd = sac_alloc_dev(dev, sd_rt);
 	unsigned long iova;
 
-	this_cpu_inc(sac_stats_of(sd)->raw[SAC_RAW_MISSES]);
+	this_cpu_inc(sd->stats->raw[SAC_RAW_MISSES]);
 	/* Policy sac keeps trying 32 bits first; auto switches once. */
 	if (sac_dev_policy(sd) != SAC_POLICY_SAC)
-		sac_dev_switch(sd, dev, dma_limit, iova_len << shift);
+		sac_dev_switch(sd, sd->dev, dma_limit, iova_len << shift);
 	iova = alloc_iova_fast(iovad, iova_len, dma_limit >> shift, true);
 	if (!iova)
-		this_cpu_inc(sac_stats_of(sd)->raw[SAC_RAW_FAILED]);
-	if (timed)
-		sac_alloc_timed(dev, sd, SAC_T_TRY32, false, (u64)iova << shift,
-				iova_len << shift, dma_limit, t0);
-	sac_alloc_return(sd_rt);
+		this_cpu_inc(sd->stats->raw[SAC_RAW_FAILED]);
+	if (mode != SAC_M_PLAIN)
+		sac_alloc_time_trace(sd, t0, SAC_T_TRY32, false,
+				     (u64)iova << shift, iova_len << shift,
+				     dma_limit);
+	sac_alloc_return(sd);
 	return (dma_addr_t)iova << shift;
 }
 
-/* No IOVA in the full (or, for dma32, the 32-bit) range. Out of line. */
-static noinline dma_addr_t notrace sac_alloc_failed(struct device *dev,
-						    struct sac_dev *sd_rt,
+/*
+ * No IOVA in the full (or, for dma32, the 32-bit) range. Out of line.
+ * @size and @dma_limit: for the event (SAC_M_TRACED) only.
+ */
+static noinline dma_addr_t notrace sac_alloc_failed(struct sac_dev *sd,
 						    enum sac_target target,
-						    size_t size, u64 dma_limit,
-						    bool timed, u64 t0)
+						    enum sac_alloc_mode mode,
+						    u64 t0, size_t size,
+						    u64 dma_limit)
 {
-	struct sac_dev *sd = sac_alloc_dev(dev, sd_rt);
-
-	this_cpu_inc(sac_stats_of(sd)->raw[SAC_RAW_FAILED]);
+	this_cpu_inc(sd->stats->raw[SAC_RAW_FAILED]);
 	if (target == SAC_T_CLAMP32)
-		this_cpu_inc(sac_stats_of(sd)->raw[SAC_RAW_REFUSALS]);
-	if (timed)
-		sac_alloc_timed(dev, sd, target, false, 0, size, dma_limit, t0);
-	sac_alloc_return(sd_rt);
+		this_cpu_inc(sd->stats->raw[SAC_RAW_REFUSALS]);
+	if (mode == SAC_M_TIMED)
+		sac_alloc_time(sd, t0);
+	else if (mode == SAC_M_TRACED)
+		sac_alloc_time_trace(sd, t0, target, false, 0, size, dma_limit);
+	sac_alloc_return(sd);
 	return 0;
 }
 
 /* Target try32 with a limit within 32 bits: no attempt. Out of line. */
-static noinline void notrace sac_alloc_untried(struct device *dev,
-					       struct sac_dev *sd_rt)
+static noinline void notrace sac_alloc_untried(struct sac_dev *sd)
 {
-	this_cpu_inc(sac_stats_of(sac_alloc_dev(dev, sd_rt))->raw[SAC_RAW_UNTRIED]);
+	this_cpu_inc(sd->stats->raw[SAC_RAW_UNTRIED]);
 }
 
+static noinline dma_addr_t notrace sac_alloc_traced(struct iommu_domain *domain,
+						    size_t size, u64 dma_limit,
+						    struct device *dev,
+						    struct sac_dev *sd,
+						    enum sac_target target);
+
 /*
- * The replacement for one target, with or without timing (both constant
- * where it is inlined): the running kernel's iommu_dma_alloc_iova() with
- * the target's 32-bit rule.
+ * The replacement for one target (constant where it is inlined, but in
+ * sac_alloc_traced()) and mode (always constant): the running kernel's
+ * iommu_dma_alloc_iova() with the target's 32-bit rule. @sd: the entry the
+ * callback counted the call in (never NULL: a device without one is left
+ * to the kernel).
  */
 static __always_inline dma_addr_t sac_alloc(struct iommu_domain *domain,
 					    size_t size, u64 dma_limit,
 					    struct device *dev,
-					    struct sac_dev *sd_rt,
+					    struct sac_dev *sd,
 					    const enum sac_target target,
-					    const bool timed)
+					    const enum sac_alloc_mode mode)
 {
-	struct iova_domain *iovad = sac_domain_iovad(domain);
+	struct iova_domain *iovad;
 	unsigned long shift, iova_len, limit_pfn, iova;
-	u64 t0 = timed ? sac_clock() : 0;
+	dma_addr_t addr;
+	u64 t0 = 0;
 
+	if (mode == SAC_M_TIMED && trace_sac_alloc_enabled())
+		return sac_alloc_traced(domain, size, dma_limit, dev, sd,
+					target);
+
+	iovad = sac_domain_iovad(domain);
 	shift = iova_shift(iovad);
 	iova_len = size >> shift;
 
@@ -311,60 +354,82 @@ static __always_inline dma_addr_t sac_alloc(struct iommu_domain *domain,
 				  domain->geometry.aperture_end);
 
 	limit_pfn = dma_limit >> shift;
+	/*
+	 * The clock brackets the allocations, not the arithmetic above:
+	 * read here, it keeps nothing alive that the allocation does not.
+	 */
+	if (mode != SAC_M_PLAIN)
+		t0 = sac_clock();
 	if (target == SAC_T_TRY32) {
 		if (likely(dma_limit > DMA_BIT_MASK(32))) {
 			iova = alloc_iova_fast(iovad, iova_len,
 					       DMA_BIT_MASK(32) >> shift, false);
 			if (unlikely(!iova))
 				return sac_alloc_miss(iovad, iova_len, shift,
-						      dma_limit, dev, sd_rt,
-						      timed, t0);
+						      dma_limit, sd, mode, t0);
 			goto done;
 		}
 		/* A limit within 32 bits: the kernel makes no attempt either. */
-		sac_alloc_untried(dev, sd_rt);
+		sac_alloc_untried(sd);
 	} else if (target == SAC_T_CLAMP32) {
 		/* dma32: below 4 GiB or nothing, reclaiming cached IOVAs first. */
 		limit_pfn = min_t(u64, dma_limit, DMA_BIT_MASK(32)) >> shift;
 	}
 	iova = alloc_iova_fast(iovad, iova_len, limit_pfn, true);
 	if (unlikely(!iova))
-		return sac_alloc_failed(dev, sd_rt, target, iova_len << shift,
-					dma_limit, timed, t0);
+		return sac_alloc_failed(sd, target, mode, t0,
+					mode == SAC_M_TRACED ?
+					iova_len << shift : 0,
+					mode == SAC_M_TRACED ? dma_limit : 0);
 done:
-	if (timed)
-		sac_alloc_timed(dev, sac_alloc_dev(dev, sd_rt), target,
-				target == SAC_T_CLAMP32 ||
-				(target == SAC_T_TRY32 &&
-				 dma_limit > DMA_BIT_MASK(32)),
-				(u64)iova << shift, size, dma_limit, t0);
-	sac_alloc_return(sd_rt);
-	return (dma_addr_t)iova << shift;
+	/* Now: the shift is dead across the clock read below. */
+	addr = (dma_addr_t)iova << shift;
+	if (mode == SAC_M_TIMED)
+		sac_alloc_time(sd, t0);
+	else if (mode == SAC_M_TRACED)
+		sac_alloc_time_trace(sd, t0, target,
+				     sac_tried32(target, dma_limit), addr,
+				     iova_len << shift, dma_limit);
+	sac_alloc_return(sd);
+	return addr;
+}
+
+/*
+ * A timed call while the sac_alloc event is enabled: the event's arguments
+ * kept across the allocation. One copy for every target.
+ */
+static noinline dma_addr_t notrace sac_alloc_traced(struct iommu_domain *domain,
+						    size_t size, u64 dma_limit,
+						    struct device *dev,
+						    struct sac_dev *sd,
+						    enum sac_target target)
+{
+	return sac_alloc(domain, size, dma_limit, dev, sd, target,
+			 SAC_M_TRACED);
 }
 
 /*
  * Entered from the ftrace trampoline in place of iommu_dma_alloc_iova(),
- * with its arguments, for a verified DMA-API domain only; the callback has
- * counted the call by its target, which chose the function. @sd_rt is the
- * entry on PREEMPT_RT (the frame's fifth argument register), undefined
- * elsewhere. The callback picks the plain or the timed copy.
+ * with its arguments and, in the frame's fifth argument register, the
+ * entry the callback counted the call in; the callback picked the target's
+ * function, plain or timed.
  */
 #define SAC_DEFINE_ALLOC(name, target)					\
 static dma_addr_t notrace						\
 sac_alloc_##name(struct iommu_domain *domain, size_t size,		\
-		 u64 dma_limit, struct device *dev, struct sac_dev *sd_rt) \
+		 u64 dma_limit, struct device *dev, struct sac_dev *sd)	\
 {									\
-	return sac_alloc(domain, size, dma_limit, dev, sd_rt, target,	\
-			 false);					\
+	return sac_alloc(domain, size, dma_limit, dev, sd, target,	\
+			 SAC_M_PLAIN);					\
 }									\
 									\
 static dma_addr_t notrace						\
 sac_alloc_##name##_timed(struct iommu_domain *domain, size_t size,	\
 			 u64 dma_limit, struct device *dev,		\
-			 struct sac_dev *sd_rt)				\
+			 struct sac_dev *sd)				\
 {									\
-	return sac_alloc(domain, size, dma_limit, dev, sd_rt, target,	\
-			 true);						\
+	return sac_alloc(domain, size, dma_limit, dev, sd, target,	\
+			 SAC_M_TIMED);					\
 }
 
 SAC_DEFINE_ALLOC(full, SAC_T_FULL)
@@ -407,13 +472,16 @@ void sac_hook_set_timed(bool on)
 /* ---------------------------------------------------------------------- */
 /* The ftrace callback                                                    */
 
-/* Send this call to the replacement of @target. */
+/*
+ * Send this call to the replacement of @target, with its entry in the
+ * frame's fifth argument register (one store): the replacement never looks
+ * the device up again.
+ */
 static __always_inline void sac_redirect(struct ftrace_regs *fregs,
 					 unsigned long target,
 					 struct sac_dev *sd)
 {
-	if (SAC_COUNT_DONE)
-		sac_fregs_set_arg4(fregs, (unsigned long)sd);
+	sac_fregs_set_arg4(fregs, (unsigned long)sd);
 	ftrace_regs_set_instruction_pointer(fregs, READ_ONCE(sac_alloc_fns[target]));
 }
 
@@ -442,7 +510,8 @@ static noinline void notrace sac_hook_slow(struct ftrace_regs *fregs,
 	 * logged once as "not tracked by iommu_sac"). The kernel's, as that
 	 * line says, whatever the default policy.
 	 */
-	this_cpu_inc(sac_stats_of(sd)->raw[target]);
+	/* enum sac_raw counts a target at its own index (internal.h). */
+	sac_count(sd, (enum sac_raw)target);
 	if (target != SAC_T_KERNEL)
 		sac_redirect(fregs, target, sd);
 }

@@ -289,11 +289,15 @@ static __always_inline u64 sac_clock(void)
 	return local_clock();
 }
 
-static __always_inline unsigned int sac_lat_bucket(u64 units)
+/*
+ * The bucket of a latency: ilog2, with 0 and 1 (and a negative one, from a
+ * CPU whose clock is behind) in bucket 0.
+ */
+static __always_inline unsigned long sac_lat_bucket(s64 units)
 {
-	unsigned int b = units < 2 ? 0 : ilog2(units);
+	unsigned long b = __fls(max_t(s64, units, 1));
 
-	return b < SAC_LAT_BUCKETS ? b : SAC_LAT_BUCKETS - 1;
+	return min_t(unsigned long, b, SAC_LAT_BUCKETS - 1);
 }
 
 /* statistics= at load, before the hook (params.c). */
