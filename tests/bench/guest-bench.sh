@@ -114,6 +114,16 @@ sac_word() {
 
 sac_loaded() { grep -q '^iommu_sac ' /proc/modules && echo 1 || echo 0; }
 
+# The latency clock iommu_sac chose at its last load ("-" when not loaded):
+# its own log line, "latency clock: tsc" or "latency clock: local_clock".
+sac_clock() {
+	if [ "$(sac_loaded)" = 1 ]; then
+		dmesg | sed -n 's/.*iommu_sac: latency clock: \([a-z_]*\).*/\1/p' | tail -n 1 | grep . || echo "?"
+	else
+		echo -
+	fi
+}
+
 # flush FIRST COUNT: empty the IOVA caches of those devices' domains.
 flush() {
 	echo "flush first=$1 devs=$2" > $B/run || { bench_fail "flush first=$1 devs=$2"; return 1; }
@@ -136,6 +146,7 @@ run_cmd() {
 	echo "sac_hook $(sac_word hook)"
 	echo "sac_policy $(sac_word default_policy)"
 	echo "sac_timing $(sac_word timing)"
+	echo "sac_clock $(sac_clock)"
 	echo "sac_allocs $((a1 - a0))"
 	echo "sac_kernel_calls $((k1 - k0))"
 	echo "BENCH-HIST"
@@ -144,6 +155,13 @@ run_cmd() {
 }
 
 ndevs() { wc -l < $B/devices; }
+
+# vendor/family/model of the first CPU, as the kernel read them.
+cpu_id() {
+	awk -F': *' '$1 ~ /^vendor_id/ { v = $2 } $1 ~ /^cpu family/ { f = $2 }
+		$1 ~ /^model$|^model\t/ { m = $2 } /^$/ { exit }
+		END { printf "%s/%s/%s", v, f, m }' /proc/cpuinfo
+}
 
 # steady_a CONFIG DEV: the steady runs of one config on its own device.
 steady_a() {
@@ -238,7 +256,7 @@ phase_c() {
 bench_main() {
 	local c n r s
 	grep -q '^sac_bench ' /proc/modules || insmod /lib/sac/sac_bench.ko || { bench_fail "insmod sac_bench"; return 1; }
-	echo "BENCH-INFO kernel=$(uname -r) clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource) edu=$(ndevs) order=$(echo $CONFIGS | tr ' ' ',') cmdline=$(tr ' ' ',' < /proc/cmdline)"
+	echo "BENCH-INFO kernel=$(uname -r) clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource) edu=$(ndevs) order=$(echo $CONFIGS | tr ' ' ',') cpu=$(cpu_id) constant_tsc=$(grep -qw constant_tsc /proc/cpuinfo && echo 1 || echo 0) cmdline=$(tr ' ' ',' < /proc/cmdline)"
 	n=$(ndevs)
 	# Root-bus devices (each its own IOMMU group, hence its own IOVA
 	# space), by index: steady takes them from the front (after the

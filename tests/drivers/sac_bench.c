@@ -43,7 +43,8 @@
  *        the rbtree (alloc_iova_fast() on 6.1, 6.12 and 7.2). Nothing is
  *        mapped and nothing touches memory. Each device's mask is restored.
  *   clock ops=N
- *        cost of local_clock() and of ktime_get_ns(): N calls of each
+ *        cost of local_clock(), ktime_get_ns() and get_cycles() (the
+ *        module's two latency clocks, and the benchmark's): N calls of each
  *   steady ... ftrace=1|2|3|4|5|6
  *        the same loop with an empty ftrace callback on
  *        iommu_dma_alloc_iova; 1: SAVE_REGS | RECURSION, 2: RECURSION,
@@ -92,6 +93,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
+#include <linux/timex.h>
 #include <linux/trace_recursion.h>
 #include <linux/uaccess.h>
 
@@ -558,6 +560,10 @@ static int bench_clock(struct bench_args *a)
 	for (i = 0; i < a->ops; i++)
 		sink += ktime_get_ns();
 	res.map_ns = ktime_get_ns() - t;
+	t = ktime_get_ns();
+	for (i = 0; i < a->ops; i++)
+		sink += get_cycles();
+	res.loop_ns = ktime_get_ns() - t;
 	res.ops = a->ops;
 	res.lowest = sink & 1;	/* keep the loops */
 	res.done = 1;
@@ -986,6 +992,7 @@ static int bench_run_show(struct seq_file *m, void *unused)
 		seq_printf(m, "ops %llu\n", res.ops);
 		seq_printf(m, "local_clock_ns %llu\n", div64_u64(res.sum_ns, res.ops));
 		seq_printf(m, "ktime_get_ns_ns %llu\n", div64_u64(res.map_ns, res.ops));
+		seq_printf(m, "get_cycles_ns %llu\n", div64_u64(res.loop_ns, res.ops));
 	} else if (!strcmp(res.cmd, "release")) {
 		seq_printf(m, "released %llu\n", res.released);
 	} else if (!strcmp(res.cmd, "flush")) {
