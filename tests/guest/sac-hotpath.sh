@@ -20,12 +20,13 @@ E=/sys/kernel/debug/sac_edu/$EDU
 ST=$SAC/devices/$EDU/state
 AFF=/sys/kernel/tracing/available_filter_functions
 
-# Reached from sac_ftrace_handler() or sac_alloc_iova(), directly or not.
+# Reached from sac_ftrace_handler() or the replacements, directly or not.
 HOT="sac_ftrace_handler sac_redirect sac_hook_slow sac_unknown_target
 sac_alloc sac_alloc_full sac_alloc_try32 sac_alloc_clamp32
 sac_alloc_full_timed sac_alloc_try32_timed sac_alloc_clamp32_timed
-sac_alloc_miss sac_alloc_failed sac_alloc_untried sac_alloc_timed
-sac_alloc_dev sac_alloc_return sac_stats_of sac_layout_verify sac_dev_lookup
+sac_alloc_miss sac_alloc_failed sac_alloc_untried sac_alloc_traced
+sac_alloc_trace sac_alloc_time sac_alloc_time_trace sac_tried32
+sac_alloc_return sac_layout_verify sac_dev_lookup
 sac_dev_bucket sac_dev_policy sac_dev_hot_refresh
 sac_dev_target sac_dev_retarget_locked sac_dev_native_follow_locked
 sac_dev_native_report sac_dev_switch sac_dev_set_state_locked
