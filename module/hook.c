@@ -343,15 +343,15 @@ static __always_inline dma_addr_t sac_alloc(struct iommu_domain *domain,
 		return sac_alloc_traced(domain, size, dma_limit, dev, sd,
 					target);
 
-	iovad = sac_domain_iovad(domain);
-	shift = iova_shift(iovad);
-	iova_len = size >> shift;
-
 	dma_limit = min_not_zero(dma_limit, dev->bus_dma_limit);
 
 	if (domain->geometry.force_aperture)
 		dma_limit = min_t(u64, dma_limit,
 				  domain->geometry.aperture_end);
+
+	iovad = sac_domain_iovad(domain);
+	shift = iova_shift(iovad);
+	iova_len = size >> shift;
 
 	limit_pfn = dma_limit >> shift;
 	/*
