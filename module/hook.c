@@ -195,16 +195,30 @@ int sac_layout_check(void)
 
 /*
  * How a copy of the replacement times its calls: not at all, the latency
- * bucket only, or the bucket and the sac_alloc event. The timed copies
- * test the event's static key first and leave a traced call to
- * sac_alloc_traced(), so that their common path keeps nothing but the
- * clock value and the entry across the allocation.
+ * bucket only with the clock named (the clock is chosen once, at load,
+ * before the hook: stats.c sac_clock_init(); the copy follows it, so the
+ * timed copies read their clock without testing its static key), or the
+ * bucket and the sac_alloc event. The timed copies test the event's
+ * static key first and leave a traced call to sac_alloc_traced(), so that
+ * their common path keeps nothing but the clock value and the entry
+ * across the allocation.
  */
 enum sac_alloc_mode {
 	SAC_M_PLAIN,
-	SAC_M_TIMED,
-	SAC_M_TRACED,
+	SAC_M_TSC,	/* get_cycles() */
+	SAC_M_LCLOCK,	/* local_clock() */
+	SAC_M_TRACED,	/* sac_clock(), and the event */
 };
+
+/* The clock of a timed mode: the same one sac_clock() reads. */
+static __always_inline u64 sac_alloc_clock(enum sac_alloc_mode mode)
+{
+	if (mode == SAC_M_TSC)
+		return get_cycles();
+	if (mode == SAC_M_LCLOCK)
+		return local_clock();
+	return sac_clock();
+}
 
 /*
  * The end of every redirected call. On PREEMPT_RT its last access to the
@@ -240,10 +254,11 @@ static noinline void notrace sac_alloc_trace(struct sac_dev *sd,
 }
 
 /* A timed call ends: its latency bucket. @t0: the clock when it began. */
-static __always_inline s64 sac_alloc_time(struct sac_dev *sd, u64 t0)
+static __always_inline s64 sac_alloc_time(struct sac_dev *sd, u64 t0,
+					  enum sac_alloc_mode mode)
 {
 	/* Signed: the task may have moved to a CPU whose clock is behind. */
-	s64 units = sac_clock() - t0;
+	s64 units = sac_alloc_clock(mode) - t0;
 
 	this_cpu_inc(sd->stats->lat[sac_lat_bucket(units)]);
 	return units;
@@ -251,11 +266,12 @@ static __always_inline s64 sac_alloc_time(struct sac_dev *sd, u64 t0)
 
 /* The same, and the sac_alloc event while it is enabled. */
 static __always_inline void sac_alloc_time_trace(struct sac_dev *sd, u64 t0,
+						 enum sac_alloc_mode mode,
 						 enum sac_target target,
 						 bool hit32, u64 addr,
 						 size_t size, u64 dma_limit)
 {
-	s64 units = sac_alloc_time(sd, t0);
+	s64 units = sac_alloc_time(sd, t0, mode);
 
 	if (trace_sac_alloc_enabled())
 		sac_alloc_trace(sd, target, hit32, addr, size, dma_limit, units);
@@ -280,7 +296,7 @@ static noinline dma_addr_t notrace sac_alloc_miss(struct iova_domain *iovad,
 	if (!iova)
 		this_cpu_inc(sd->stats->raw[SAC_RAW_FAILED]);
 	if (mode != SAC_M_PLAIN)
-		sac_alloc_time_trace(sd, t0, SAC_T_TRY32, false,
+		sac_alloc_time_trace(sd, t0, mode, SAC_T_TRY32, false,
 				     (u64)iova << shift, iova_len << shift,
 				     dma_limit);
 	sac_alloc_return(sd);
@@ -300,10 +316,11 @@ static noinline dma_addr_t notrace sac_alloc_failed(struct sac_dev *sd,
 	this_cpu_inc(sd->stats->raw[SAC_RAW_FAILED]);
 	if (target == SAC_T_CLAMP32)
 		this_cpu_inc(sd->stats->raw[SAC_RAW_REFUSALS]);
-	if (mode == SAC_M_TIMED)
-		sac_alloc_time(sd, t0);
-	else if (mode == SAC_M_TRACED)
-		sac_alloc_time_trace(sd, t0, target, false, 0, size, dma_limit);
+	if (mode == SAC_M_TRACED)
+		sac_alloc_time_trace(sd, t0, mode, target, false, 0, size,
+				     dma_limit);
+	else if (mode != SAC_M_PLAIN)
+		sac_alloc_time(sd, t0, mode);
 	sac_alloc_return(sd);
 	return 0;
 }
@@ -339,7 +356,8 @@ static __always_inline dma_addr_t sac_alloc(struct iommu_domain *domain,
 	dma_addr_t addr;
 	u64 t0 = 0;
 
-	if (mode == SAC_M_TIMED && trace_sac_alloc_enabled())
+	if ((mode == SAC_M_TSC || mode == SAC_M_LCLOCK) &&
+	    trace_sac_alloc_enabled())
 		return sac_alloc_traced(domain, size, dma_limit, dev, sd,
 					target);
 
@@ -359,7 +377,7 @@ static __always_inline dma_addr_t sac_alloc(struct iommu_domain *domain,
 	 * read here, it keeps nothing alive that the allocation does not.
 	 */
 	if (mode != SAC_M_PLAIN)
-		t0 = sac_clock();
+		t0 = sac_alloc_clock(mode);
 	if (target == SAC_T_TRY32) {
 		if (likely(dma_limit > DMA_BIT_MASK(32))) {
 			iova = alloc_iova_fast(iovad, iova_len,
@@ -384,12 +402,12 @@ static __always_inline dma_addr_t sac_alloc(struct iommu_domain *domain,
 done:
 	/* Now: the shift is dead across the clock read below. */
 	addr = (dma_addr_t)iova << shift;
-	if (mode == SAC_M_TIMED)
-		sac_alloc_time(sd, t0);
-	else if (mode == SAC_M_TRACED)
-		sac_alloc_time_trace(sd, t0, target,
+	if (mode == SAC_M_TRACED)
+		sac_alloc_time_trace(sd, t0, mode, target,
 				     sac_tried32(target, dma_limit), addr,
 				     iova_len << shift, dma_limit);
+	else if (mode != SAC_M_PLAIN)
+		sac_alloc_time(sd, t0, mode);
 	sac_alloc_return(sd);
 	return addr;
 }
@@ -412,7 +430,7 @@ static noinline dma_addr_t notrace sac_alloc_traced(struct iommu_domain *domain,
  * Entered from the ftrace trampoline in place of iommu_dma_alloc_iova(),
  * with its arguments and, in the frame's fifth argument register, the
  * entry the callback counted the call in; the callback picked the target's
- * function, plain or timed.
+ * function: plain, or timed with the TSC or with local_clock().
  */
 #define SAC_DEFINE_ALLOC(name, target)					\
 static dma_addr_t notrace						\
@@ -424,12 +442,21 @@ sac_alloc_##name(struct iommu_domain *domain, size_t size,		\
 }									\
 									\
 static dma_addr_t notrace						\
-sac_alloc_##name##_timed(struct iommu_domain *domain, size_t size,	\
-			 u64 dma_limit, struct device *dev,		\
-			 struct sac_dev *sd)				\
+sac_alloc_##name##_tsc(struct iommu_domain *domain, size_t size,	\
+		       u64 dma_limit, struct device *dev,		\
+		       struct sac_dev *sd)				\
 {									\
 	return sac_alloc(domain, size, dma_limit, dev, sd, target,	\
-			 SAC_M_TIMED);					\
+			 SAC_M_TSC);					\
+}									\
+									\
+static dma_addr_t notrace						\
+sac_alloc_##name##_lclock(struct iommu_domain *domain, size_t size,	\
+			  u64 dma_limit, struct device *dev,		\
+			  struct sac_dev *sd)				\
+{									\
+	return sac_alloc(domain, size, dma_limit, dev, sd, target,	\
+			 SAC_M_LCLOCK);					\
 }
 
 SAC_DEFINE_ALLOC(full, SAC_T_FULL)
@@ -442,10 +469,16 @@ static const unsigned long sac_alloc_plain[] = {
 	[SAC_T_CLAMP32]	= (unsigned long)sac_alloc_clamp32,
 };
 
-static const unsigned long sac_alloc_timed_fns[] = {
-	[SAC_T_FULL]	= (unsigned long)sac_alloc_full_timed,
-	[SAC_T_TRY32]	= (unsigned long)sac_alloc_try32_timed,
-	[SAC_T_CLAMP32]	= (unsigned long)sac_alloc_clamp32_timed,
+static const unsigned long sac_alloc_tsc[] = {
+	[SAC_T_FULL]	= (unsigned long)sac_alloc_full_tsc,
+	[SAC_T_TRY32]	= (unsigned long)sac_alloc_try32_tsc,
+	[SAC_T_CLAMP32]	= (unsigned long)sac_alloc_clamp32_tsc,
+};
+
+static const unsigned long sac_alloc_lclock[] = {
+	[SAC_T_FULL]	= (unsigned long)sac_alloc_full_lclock,
+	[SAC_T_TRY32]	= (unsigned long)sac_alloc_try32_lclock,
+	[SAC_T_CLAMP32]	= (unsigned long)sac_alloc_clamp32_lclock,
 };
 
 /*
@@ -460,13 +493,20 @@ static unsigned long sac_alloc_fns[ARRAY_SIZE(sac_alloc_plain)] __read_mostly = 
 	[SAC_T_CLAMP32]	= (unsigned long)sac_alloc_clamp32,
 };
 
+/*
+ * Timing went on or off, or the clock was chosen (stats.c, under its
+ * timing lock): the timed copies of the clock sac_clock() reads.
+ */
 void sac_hook_set_timed(bool on)
 {
+	const unsigned long *fns = sac_alloc_plain;
 	int t;
 
+	if (on)
+		fns = static_key_enabled(&sac_clock_tsc) ? sac_alloc_tsc :
+							   sac_alloc_lclock;
 	for (t = SAC_T_FULL; t < ARRAY_SIZE(sac_alloc_fns); t++)
-		WRITE_ONCE(sac_alloc_fns[t], on ? sac_alloc_timed_fns[t] :
-						  sac_alloc_plain[t]);
+		WRITE_ONCE(sac_alloc_fns[t], fns[t]);
 }
 
 /* ---------------------------------------------------------------------- */

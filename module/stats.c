@@ -365,4 +365,8 @@ void sac_clock_init(void)
 #endif
 	pr_info("latency clock: %s\n",
 		static_branch_likely(&sac_clock_tsc) ? "tsc" : "local_clock");
+	/* The hook's timed copies read this clock (hook.c). */
+	mutex_lock(&sac_timing_lock);
+	sac_hook_set_timed(sac_timing);
+	mutex_unlock(&sac_timing_lock);
 }

@@ -23,7 +23,8 @@ AFF=/sys/kernel/tracing/available_filter_functions
 # Reached from sac_ftrace_handler() or the replacements, directly or not.
 HOT="sac_ftrace_handler sac_redirect sac_hook_slow sac_unknown_target
 sac_alloc sac_alloc_full sac_alloc_try32 sac_alloc_clamp32
-sac_alloc_full_timed sac_alloc_try32_timed sac_alloc_clamp32_timed
+sac_alloc_full_tsc sac_alloc_try32_tsc sac_alloc_clamp32_tsc sac_alloc_full_lclock
+sac_alloc_try32_lclock sac_alloc_clamp32_lclock sac_alloc_clock
 sac_alloc_miss sac_alloc_failed sac_alloc_untried sac_alloc_traced
 sac_alloc_trace sac_alloc_time sac_alloc_time_trace sac_tried32
 sac_alloc_return sac_layout_verify sac_dev_lookup
