@@ -279,7 +279,8 @@ provision_one() {
 }
 
 need_root
-host_pkgs debootstrap kmod
+host_pkgs debootstrap
+sac_kmod
 mkdir -p "$(dirname "$SAC_CACHE")"
 exec 9> "$SAC_CACHE.lock"
 flock 9
