@@ -323,7 +323,7 @@ def guest_program_lines():
 def guest_programs():
     """(host path, guest path) of every program listed in
     tests/vm/guest-programs.conf: "/abs/path" is a host program (it must
-    exist), "project:rel/path" one the project builds, copied to /usr/bin
+    exist, or be kmod's, unpacked into the cache), "project:rel/path" one the project builds, copied to /usr/bin
     when it has been built."""
     progs = []
     for line in guest_program_lines():
@@ -333,6 +333,10 @@ def guest_programs():
                 progs.append((path, "/usr/bin/" + os.path.basename(path)))
         elif os.path.exists(line):
             progs.append((line, line))
+        elif os.path.exists(os.path.join(CACHE, "kmod", "root") + line):
+            # kmod unpacked into the cache where the host has none
+            # (tests/vm/lib.sh: sac_kmod); its library is the host's.
+            progs.append((os.path.join(CACHE, "kmod", "root") + line, line))
         else:
             raise RuntimeError(f"guest program {line} is not installed on the host")
     return progs
