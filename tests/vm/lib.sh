@@ -112,68 +112,65 @@ host_deb() {
 	ls "$2/$1"_*.deb
 }
 
-# sac_promtool: the path of promtool (for make -C tools/sacctl check and
-# the package test), unpacked once from Debian's prometheus package into
-# $SAC_CACHE/promtool/bin: apt-get download and dpkg-deb, never installed,
-# so no prometheus service on the host.
-sac_promtool() {
-	local dir=$SAC_CACHE/promtool tmp deb lk=
+# cache_tool DIR PKG MARKER FILL: a host tool unpacked into the cache,
+# never installed. Unless DIR/MARKER is executable, PKG is downloaded
+# (host_deb) under DIR.lock into a scratch folder, "FILL DEB SCRATCH DIR"
+# puts the tool there (DIR: where the scratch folder will be), and the
+# scratch folder, with the package's name in it, replaces DIR.
+cache_tool() {
+	local dir=$1 pkg=$2 marker=$3 fill=$4 tmp deb lk
 
-	if [ ! -x "$dir/bin/promtool" ]; then
-		need_root
-		mkdir -p "$SAC_CACHE"
-		exec {lk}> "$dir.lock"
-		flock "$lk"
-	fi
-	if [ ! -x "$dir/bin/promtool" ]; then
-		tmp=$(mktemp -d "$SAC_CACHE/promtool.XXXXXX")
-		log "unpacking promtool from the prometheus package into $dir (not installed)"
-		deb=$(host_deb prometheus "$tmp") || { rm -rf "$tmp"; die "apt-get download prometheus failed"; }
-		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" ./usr/bin/promtool ||
-			{ rm -rf "$tmp"; die "no /usr/bin/promtool in $deb"; }
-		mkdir -p "$tmp/bin"
-		mv "$tmp/usr/bin/promtool" "$tmp/bin/promtool"
-		basename "$deb" > "$tmp/package"
-		rm -rf "${tmp:?}/usr" "$deb" "$dir"
-		mv "$tmp" "$dir"
-	fi
-	[ -z "$lk" ] || exec {lk}>&-
-	echo "$dir/bin/promtool"
-}
-
-# sac_kmod: modprobe, depmod and modinfo for the scripts (tests/vm/run.py
-# builds each guest's module tree with them). A host without kmod gets
-# Debian's kmod package unpacked once into $SAC_CACHE/kmod (apt-get
-# download and dpkg-deb, never installed: installing it would enable its
-# boot script, /etc/rcS.d/S01kmod, on the host) and its tools as links to
-# that kmod binary in $SAC_CACHE/kmod/bin, which lib.sh and run.py put on
-# PATH after the host's own.
-sac_kmod() {
-	local dir=$SAC_CACHE/kmod tmp deb t lk
-
-	depmod --version >/dev/null 2>&1 && modprobe --version >/dev/null 2>&1 &&
-		modinfo --version >/dev/null 2>&1 && return 0
-	[ -x "$dir/bin/depmod" ] && return 0
+	[ -x "$dir/$marker" ] && return 0
 	need_root
 	mkdir -p "$SAC_CACHE"
 	exec {lk}> "$dir.lock"
 	flock "$lk"
-	if [ ! -x "$dir/bin/depmod" ]; then
-		tmp=$(mktemp -d "$SAC_CACHE/kmod.XXXXXX")
-		log "unpacking kmod's tools into $dir (the host has none; not installed)"
-		deb=$(host_deb kmod "$tmp") || { rm -rf "$tmp"; die "apt-get download kmod failed"; }
-		dpkg-deb -x "$deb" "$tmp/root" || { rm -rf "$tmp"; die "dpkg-deb -x $deb failed"; }
-		[ -x "$tmp/root/bin/kmod" ] || { rm -rf "$tmp"; die "no /bin/kmod in $deb"; }
-		mkdir -p "$tmp/bin"
-		for t in depmod insmod lsmod modinfo modprobe rmmod; do
-			ln -s "$dir/root/bin/kmod" "$tmp/bin/$t"
-		done
+	if [ ! -x "$dir/$marker" ]; then
+		tmp=$(mktemp -d "$dir.XXXXXX")
+		log "unpacking $pkg into $dir (not installed)"
+		deb=$(host_deb "$pkg" "$tmp") || { rm -rf "$tmp"; die "apt-get download $pkg failed"; }
+		"$fill" "$deb" "$tmp" "$dir" || { rm -rf "$tmp"; die "$pkg: no $marker from $deb"; }
 		basename "$deb" > "$tmp/package"
 		rm -f "$deb"
 		rm -rf "$dir"
 		mv "$tmp" "$dir"
 	fi
 	exec {lk}>&-
+}
+
+# sac_promtool: the path of promtool (for make -C tools/sacctl check and
+# the package test), from Debian's prometheus package, in
+# $SAC_CACHE/promtool/bin: never installed, so no prometheus service on the
+# host.
+promtool_fill() {
+	dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" ./usr/bin/promtool &&
+		mkdir -p "$2/bin" && mv "$2/usr/bin/promtool" "$2/bin/promtool" &&
+		rm -rf "${2:?}/usr"
+}
+sac_promtool() {
+	cache_tool "$SAC_CACHE/promtool" prometheus bin/promtool promtool_fill
+	echo "$SAC_CACHE/promtool/bin/promtool"
+}
+
+# sac_kmod: modprobe, depmod and modinfo for the scripts (tests/vm/run.py
+# builds each guest's module tree with them). A host without kmod gets
+# Debian's kmod package unpacked once into $SAC_CACHE/kmod/root (never
+# installed: installing it would enable its boot script, /etc/rcS.d/S01kmod,
+# on the host) and its tools as links to that kmod binary in
+# $SAC_CACHE/kmod/bin, which lib.sh and run.py put on PATH after the host's
+# own.
+kmod_fill() {
+	local t
+
+	dpkg-deb -x "$1" "$2/root" && [ -x "$2/root/bin/kmod" ] && mkdir -p "$2/bin" || return 1
+	for t in depmod insmod lsmod modinfo modprobe rmmod; do
+		ln -s "$3/root/bin/kmod" "$2/bin/$t" || return 1
+	done
+}
+sac_kmod() {
+	depmod --version >/dev/null 2>&1 && modprobe --version >/dev/null 2>&1 &&
+		modinfo --version >/dev/null 2>&1 && return 0
+	cache_tool "$SAC_CACHE/kmod" kmod bin/depmod kmod_fill
 	hash -r
 }
 
