@@ -326,6 +326,7 @@ def guest_programs():
     exist, or be kmod's, unpacked into the cache), "project:rel/path" one the project builds, copied to /usr/bin
     when it has been built."""
     progs = []
+    kmod_root = os.path.join(CACHE, "kmod", "root")
     for line in guest_program_lines():
         if line.startswith("project:"):
             path = os.path.join(TOP, line[len("project:"):])
@@ -333,10 +334,10 @@ def guest_programs():
                 progs.append((path, "/usr/bin/" + os.path.basename(path)))
         elif os.path.exists(line):
             progs.append((line, line))
-        elif os.path.exists(os.path.join(CACHE, "kmod", "root") + line):
+        elif os.path.exists(kmod_root + line):
             # kmod unpacked into the cache where the host has none
             # (tests/vm/lib.sh: sac_kmod); its library is the host's.
-            progs.append((os.path.join(CACHE, "kmod", "root") + line, line))
+            progs.append((kmod_root + line, line))
         else:
             raise RuntimeError(f"guest program {line} is not installed on the host")
     return progs
