@@ -473,6 +473,7 @@ static int cmd_net_recv(int argc, char **argv)
 	uint64_t verified = 0, bad = 0, conns = 0, cut = 0;
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	uint8_t *buf = malloc(NETBUF), *tmp = malloc(NETBUF);
+	double last;
 	const char *key;
 	int one = 1, ls;
 
@@ -497,6 +498,7 @@ static int cmd_net_recv(int argc, char **argv)
 		if (c < 0)
 			continue;
 		conns++;
+		last = now();
 		for (;;) {
 			struct pollfd q = { .fd = c, .events = POLLIN };
 			ssize_t n;
@@ -504,9 +506,18 @@ static int cmd_net_recv(int argc, char **argv)
 			if (stop_now())
 				break;
 			if (poll(&q, 1, 200) <= 0) {
-				/* A silent peer (its port went away): give up after 30 s. */
+				/*
+				 * A silent peer (its port went away without a
+				 * FIN or RST): give up after 30 s, so the
+				 * connections waiting in the backlog are served.
+				 */
+				if (now() - last > 30) {
+					cut++;
+					break;
+				}
 				continue;
 			}
+			last = now();
 			n = read(c, buf, NETBUF);
 			if (n <= 0) {
 				if (n < 0)
