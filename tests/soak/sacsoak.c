@@ -896,6 +896,27 @@ static bool module_gone_or(const char *path)
 	return !module_live() || access(path, F_OK);
 }
 
+/* How a hostile write came out against its prediction. */
+enum verdict { V_ACCEPTED, V_REFUSED, V_AWAY, V_UNEXPECTED };
+
+/*
+ * One piece of a write in two: "valid", the bytes are a valid value at offset
+ * 0; "maybe", a rearm whose device may come and go under the soak; "gone",
+ * the module or the file's device went (looked at after the write).
+ */
+static enum verdict judge_piece(bool valid, bool maybe, ssize_t r, size_t want,
+				int e, bool gone)
+{
+	(void)e;
+	if (r == (ssize_t)want && (valid || maybe))
+		return V_ACCEPTED;
+	if (r < 0 && (!valid || maybe))
+		return V_REFUSED;
+	if (r < 0 && gone)
+		return V_AWAY;
+	return V_UNEXPECTED;
+}
+
 static void unexpected_write(uint64_t *cnt, const char *path, const uint8_t *b,
 			     size_t len, ssize_t r, int e, bool valid, const char *what)
 {
@@ -1108,28 +1129,44 @@ static int cmd_hostile(int argc, char **argv)
 			}
 			partial++;
 			r = write(fd, buf, a);
+			e = errno;
 			writes++;
-			if (r == (ssize_t)a && (v1 || uncertain(t, buf, a))) {
+			switch (judge_piece(v1, uncertain(t, buf, a), r, a, e,
+					    r < 0 && module_gone_or(path))) {
+			case V_ACCEPTED:
 				accepted++;
 				pos = a;
-			} else if (r < 0 && (!v1 || uncertain(t, buf, a))) {
+				break;
+			case V_REFUSED:
 				refused++;
-			} else {
-				away += r < 0 && module_gone_or(path);
-				if (!(r < 0 && module_gone_or(path)))
-					unexpected_write(&unexpected, path, buf, a, r, errno, v1, "first piece");
-			}
-			r = write(fd, buf + a, len - a);
-			writes++;
-			if (pos == 0 && r == (ssize_t)(len - a) && (v2 || uncertain(t, buf + a, len - a)))
-				accepted++;
-			else if (r < 0 && (pos || !v2 || uncertain(t, buf + a, len - a)))
-				refused++;
-			else if (r < 0 && module_gone_or(path))
+				break;
+			case V_AWAY:
 				away++;
-			else
-				unexpected_write(&unexpected, path, buf + a, len - a, r, errno,
-						 pos == 0 && v2, "second piece");
+				break;
+			default:
+				unexpected_write(&unexpected, path, buf, a, r, e, v1, "first piece");
+			}
+			/* After an accepted first piece the file offset is a:
+			 * the second is refused, whatever its bytes. */
+			v2 = v2 && pos == 0;
+			r = write(fd, buf + a, len - a);
+			e = errno;
+			writes++;
+			switch (judge_piece(v2, pos == 0 && uncertain(t, buf + a, len - a),
+					    r, len - a, e, r < 0 && module_gone_or(path))) {
+			case V_ACCEPTED:
+				accepted++;
+				break;
+			case V_REFUSED:
+				refused++;
+				break;
+			case V_AWAY:
+				away++;
+				break;
+			default:
+				unexpected_write(&unexpected, path, buf + a, len - a, r, e,
+						 v2, "second piece");
+			}
 			close(fd);
 			continue;
 		}
@@ -1829,6 +1866,23 @@ static int cmd_selftest(void)
 	tcheck(!kstrtouint0("0x", &u) && !kstrtouint0("", &u) && !kstrtouint0("08", &u) &&
 	       !kstrtouint0("4294967296", &u) && kstrtouint0("+64\n", &u) && u == 64,
 	       "kstrtouint: 0x, empty, 08, 2^32 refused; +64 and a newline accepted");
+	tcheck(judge_piece(true, false, 3, 3, 0, false) == V_ACCEPTED &&
+	       judge_piece(false, false, -1, 3, EINVAL, false) == V_REFUSED &&
+	       judge_piece(true, true, -1, 3, EINVAL, false) == V_REFUSED,
+	       "judge_piece: a valid piece accepted, an invalid one refused, a rearm either");
+	tcheck(judge_piece(false, false, 3, 3, 0, false) == V_UNEXPECTED &&
+	       judge_piece(true, false, -1, 3, EINVAL, false) == V_UNEXPECTED &&
+	       judge_piece(true, false, 1, 3, 0, false) == V_UNEXPECTED,
+	       "judge_piece: an invalid piece accepted, a valid one refused (EINVAL), a short write: unexpected");
+	tcheck(judge_piece(true, false, -1, 3, ENODEV, true) == V_AWAY,
+	       "judge_piece: a valid piece refused after the module went: away");
+	/* The module's init registers the hook after its debugfs files
+	 * exist (main.c: sac_debugfs_init(), then sac_hook_init()), and exit
+	 * retires the hook before them: a valid sac or dma32 piece meanwhile
+	 * is -EBUSY or -ENODEV with every file still there. */
+	tcheck(judge_piece(true, false, -1, 3, EBUSY, false) == V_AWAY &&
+	       judge_piece(true, false, -1, 3, ENODEV, false) == V_AWAY,
+	       "judge_piece: a valid piece refused while the module loads (EBUSY) or unloads (ENODEV): away");
 	printf("1..%d\n", tn);
 	return tfail ? 1 : 0;
 }
