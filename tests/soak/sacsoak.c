@@ -896,6 +896,16 @@ static bool module_gone_or(const char *path)
 	return !module_live() || access(path, F_OK);
 }
 
+/*
+ * Errors a valid write may meet with no fault of the module: its device or
+ * the module went (ENODEV, EIO from a removed debugfs file, ENOENT, ENXIO),
+ * or the module is loading or a device is busy (EBUSY).
+ */
+static bool transient(int e)
+{
+	return e == ENODEV || e == EIO || e == ENOENT || e == EBUSY || e == ENXIO;
+}
+
 /* How a hostile write came out against its prediction. */
 enum verdict { V_ACCEPTED, V_REFUSED, V_AWAY, V_UNEXPECTED };
 
@@ -907,12 +917,11 @@ enum verdict { V_ACCEPTED, V_REFUSED, V_AWAY, V_UNEXPECTED };
 static enum verdict judge_piece(bool valid, bool maybe, ssize_t r, size_t want,
 				int e, bool gone)
 {
-	(void)e;
 	if (r == (ssize_t)want && (valid || maybe))
 		return V_ACCEPTED;
 	if (r < 0 && (!valid || maybe))
 		return V_REFUSED;
-	if (r < 0 && gone)
+	if (r < 0 && (gone || transient(e)))
 		return V_AWAY;
 	return V_UNEXPECTED;
 }
@@ -1196,8 +1205,7 @@ static int cmd_hostile(int argc, char **argv)
 		} else if (r < 0 && !valid && (e == EINVAL || e == EPERM || e == EACCES ||
 					       e == E2BIG || e == ENODEV || e == EIO || e == ENOENT)) {
 			refused++;
-		} else if (r < 0 && (e == ENODEV || e == EIO || e == ENOENT || e == EBUSY ||
-				     e == ENXIO)) {
+		} else if (r < 0 && transient(e)) {
 			away++;		/* its device or the module went (or is loading) */
 		} else if (r < 0 && valid && e == EINVAL &&
 			   ((t == F_DEV_POLICY && module_gone_or(path)) ||
