@@ -73,9 +73,17 @@ static_assert((int)SAC_RAW_KERNEL == (int)SAC_T_KERNEL &&
 	      (int)SAC_RAW_TRY32 == (int)SAC_T_TRY32 &&
 	      (int)SAC_RAW_CLAMP32 == (int)SAC_T_CLAMP32);
 
+/*
+ * The per-CPU latency counts: one per bit of a signed clock difference, so
+ * that the hot path indexes them by ilog2 without a bound (a negative
+ * difference lands in the last). Readers fold them into SAC_LAT_BUCKETS
+ * (stats.c: sac_lat_fold()).
+ */
+#define SAC_RAW_LAT		64
+
 struct sac_pcpu {
 	u64 raw[SAC_RAW_NR];
-	u64 lat[SAC_LAT_BUCKETS];
+	u64 lat[SAC_RAW_LAT];
 };
 
 /* Low bit of sac_dev::domain: the layout of that domain verified. */
@@ -290,15 +298,16 @@ static __always_inline u64 sac_clock(void)
 }
 
 /*
- * The bucket of a latency: ilog2, with 0 and 1 (and a negative one, from a
- * CPU whose clock is behind) in bucket 0.
+ * The raw bucket of a latency: ilog2 (0 and 1 in 0), a negative one (from a
+ * CPU whose clock is behind) in SAC_RAW_LAT - 1. No compare, no clamp: the
+ * mask only tells the compiler the range (bounds-checking kernels test the
+ * index otherwise).
  */
 static __always_inline unsigned long sac_lat_bucket(s64 units)
 {
-	unsigned long b = __fls(max_t(s64, units, 1));
-
-	return min_t(unsigned long, b, SAC_LAT_BUCKETS - 1);
+	return __fls((u64)units | 1) & (SAC_RAW_LAT - 1);
 }
+static_assert(SAC_RAW_LAT == 8 * sizeof(s64));
 
 /* statistics= at load, before the hook (params.c). */
 void sac_statistics_init(bool on);

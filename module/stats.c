@@ -67,7 +67,7 @@ static void sac_raw_add(struct sac_pcpu *out, const struct sac_pcpu *s)
 
 	for (i = 0; i < SAC_RAW_NR; i++)
 		out->raw[i] += READ_ONCE(s->raw[i]);
-	for (i = 0; i < SAC_LAT_BUCKETS; i++)
+	for (i = 0; i < SAC_RAW_LAT; i++)
 		out->lat[i] += READ_ONCE(s->lat[i]);
 }
 
@@ -77,19 +77,26 @@ static void sac_raw_sub(struct sac_pcpu *out, const struct sac_pcpu *s)
 
 	for (i = 0; i < SAC_RAW_NR; i++)
 		out->raw[i] -= s->raw[i];
-	for (i = 0; i < SAC_LAT_BUCKETS; i++)
+	for (i = 0; i < SAC_RAW_LAT; i++)
 		out->lat[i] -= s->lat[i];
+}
+
+/* Add a per-CPU set's sums to @out (no base subtracted). */
+static void sac_raw_add_pcpu(struct sac_pcpu *out,
+			     const struct sac_pcpu __percpu *s)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sac_raw_add(out, per_cpu_ptr(s, cpu));
 }
 
 /* The sums of a per-CPU set (no base subtracted). */
 static void sac_raw_sum(struct sac_pcpu *out,
 			const struct sac_pcpu __percpu *s)
 {
-	int cpu;
-
 	memset(out, 0, sizeof(*out));
-	for_each_possible_cpu(cpu)
-		sac_raw_add(out, per_cpu_ptr(s, cpu));
+	sac_raw_add_pcpu(out, s);
 }
 
 /*
@@ -106,6 +113,22 @@ static u64 sac_sub0(u64 a, u64 b)
 {
 	return a > b ? a - b : 0;
 }
+
+/*
+ * The exported histogram from the raw one: bucket 0 takes the negative
+ * differences too, the last bucket everything from 2^(SAC_LAT_BUCKETS - 1).
+ */
+static void sac_lat_fold(u64 *lat, const u64 *raw)
+{
+	int i;
+
+	memcpy(lat, raw, (SAC_LAT_BUCKETS - 1) * sizeof(*lat));
+	lat[0] += raw[SAC_RAW_LAT - 1];
+	lat[SAC_LAT_BUCKETS - 1] = 0;
+	for (i = SAC_LAT_BUCKETS - 1; i < SAC_RAW_LAT - 1; i++)
+		lat[SAC_LAT_BUCKETS - 1] += raw[i];
+}
+static_assert(SAC_LAT_BUCKETS < SAC_RAW_LAT);
 
 static void sac_stats_derive(struct sac_stats *out, const struct sac_pcpu *r)
 {
@@ -127,7 +150,7 @@ static void sac_stats_derive(struct sac_stats *out, const struct sac_pcpu *r)
 	out->cnt[SAC_CNT_DMA32_REFUSALS] = r->raw[SAC_RAW_REFUSALS];
 	out->cnt[SAC_CNT_SWITCHES] = r->raw[SAC_RAW_SWITCHES];
 	out->cnt[SAC_CNT_KERNEL_CALLS] = r->raw[SAC_RAW_KERNEL];
-	memcpy(out->lat, r->lat, sizeof(out->lat));
+	sac_lat_fold(out->lat, r->lat);
 }
 
 long sac_stats_inflight(struct sac_pcpu __percpu *stats)
@@ -184,7 +207,7 @@ void sac_dev_stats(const struct sac_dev *sd, struct sac_stats *out)
 
 void sac_global_stats(struct sac_stats *out)
 {
-	struct sac_pcpu r, s;
+	struct sac_pcpu r;
 	struct sac_dev *sd;
 	int bkt;
 
@@ -193,10 +216,10 @@ void sac_global_stats(struct sac_stats *out)
 	sac_raw_sub(&r, &sac_global_base);
 	sac_raw_add(&r, &sac_retired);
 	rcu_read_lock();
+	/* Each device's sums less its base, added in place (mod 2^64). */
 	sac_for_each_dev_rcu(bkt, sd) {
-		sac_raw_sum(&s, sd->stats);
-		sac_raw_sub(&s, &sd->base);
-		sac_raw_add(&r, &s);
+		sac_raw_add_pcpu(&r, sd->stats);
+		sac_raw_sub(&r, &sd->base);
 	}
 	rcu_read_unlock();
 	mutex_unlock(&sac_stats_lock);
