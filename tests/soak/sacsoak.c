@@ -1137,44 +1137,32 @@ static int cmd_hostile(int argc, char **argv)
 				continue;
 			}
 			partial++;
-			r = write(fd, buf, a);
-			e = errno;
-			writes++;
-			switch (judge_piece(v1, uncertain(t, buf, a), r, a, e,
-					    r < 0 && module_gone_or(path))) {
-			case V_ACCEPTED:
-				accepted++;
-				pos = a;
-				break;
-			case V_REFUSED:
-				refused++;
-				break;
-			case V_AWAY:
-				away++;
-				break;
-			default:
-				unexpected_write(&unexpected, path, buf, a, r, e, v1, "first piece");
-			}
-			/* After an accepted first piece the file offset is a:
-			 * the second is refused, whatever its bytes. */
-			v2 = v2 && pos == 0;
-			r = write(fd, buf + a, len - a);
-			e = errno;
-			writes++;
-			switch (judge_piece(v2, pos == 0 && uncertain(t, buf + a, len - a),
-					    r, len - a, e, r < 0 && module_gone_or(path))) {
-			case V_ACCEPTED:
-				accepted++;
-				break;
-			case V_REFUSED:
-				refused++;
-				break;
-			case V_AWAY:
-				away++;
-				break;
-			default:
-				unexpected_write(&unexpected, path, buf + a, len - a, r, e,
-						 v2, "second piece");
+			for (i = 0; i < 2; i++) {
+				const uint8_t *p = i ? buf + a : buf;
+				size_t n = i ? len - a : a;
+				/* After an accepted first piece the file offset
+				 * is a: the second is refused, whatever its bytes. */
+				bool v = (i ? v2 : v1) && pos == 0;
+
+				r = write(fd, p, n);
+				e = errno;
+				writes++;
+				switch (judge_piece(v, pos == 0 && uncertain(t, p, n), r, n, e,
+						    r < 0 && module_gone_or(path))) {
+				case V_ACCEPTED:
+					accepted++;
+					pos += n;
+					break;
+				case V_REFUSED:
+					refused++;
+					break;
+				case V_AWAY:
+					away++;
+					break;
+				default:
+					unexpected_write(&unexpected, path, p, n, r, e, v,
+							 i ? "second piece" : "first piece");
+				}
 			}
 			close(fd);
 			continue;
