@@ -73,13 +73,18 @@ bench: deps
 
 # The soak (docs/RELIABILITY.md, tests/guest/soak.sh): one boot per kernel or
 # lane of KERNELS (default the base kernels), DURATION long (20m, 90s, 1h),
-# then docs/RELIABILITY.md is rewritten from the figures.
+# then docs/RELIABILITY.md is rewritten from the figures. CONTROL=1: the
+# control, the same boot with iommu_sac never loaded (its own entry).
 DURATION ?= 20m
+CONTROL ?=
+ifneq ($(filter-out 0 1 no yes,$(CONTROL)),)
+$(error CONTROL=$(CONTROL): want 1 (the control: iommu_sac never loaded) or 0)
+endif
 soak: deps
 	@secs=$$(echo "$(DURATION)" | awk '/^[0-9]+[smh]?$$/ { n = $$0 + 0; u = substr($$0, length($$0)); \
 		print (u == "m") ? n * 60 : (u == "h") ? n * 3600 : n; next } { exit 1 }') || \
 		{ echo "DURATION=$(DURATION): want N, Ns, Nm or Nh" >&2; exit 1; }; \
-	python3 tests/vm/run.py --kernels "$(or $(KERNELS),6.1 6.12 7.2)" --soak $$secs; rc=$$?; \
+	python3 tests/vm/run.py --kernels "$(or $(KERNELS),6.1 6.12 7.2)" --soak $$secs $(if $(filter 1 yes,$(CONTROL)),--soak-control); rc=$$?; \
 	python3 tests/soak/report.py || rc=1; exit $$rc
 
 # ---------------------------------------------------------------------------

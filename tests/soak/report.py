@@ -113,6 +113,7 @@ def read_boot(kname, bootdir):
         "passed": res.passed, "failed": res.failed + len(res.problems) + (rc is None),
         "failures": fails[:20], "kernel_log": klog[:20],
         "verdict": "clean" if not klog else f"{len(klog)} problem(s)",
+        "control": fig.get("control") == 1,
         "date": time.strftime("%Y-%m-%d", time.gmtime(os.path.getmtime(os.path.join(bootdir, "tap.log")))),
         "git": git_rev(), "results": os.path.relpath(bootdir, TOP),
     }
@@ -211,9 +212,15 @@ def write_md(db):
     w("`make check` runs the same test for 90 s on the base kernels 6.1, 6.12 and 7.2 "
       "(no `# lanes:` header: not on the -rt, amd or debug lanes there), so it cannot rot. "
       "`make soak KERNELS=\"6.1 6.12-rt 7.2-amd\" DURATION=20m` runs it on any kernel or "
-      "lane, one boot at a time, and rewrites this file.")
+      "lane, one boot at a time, and rewrites this file. `make soak CONTROL=1 KERNELS=...` "
+      "runs the control: the same boot with `iommu_sac` never loaded, the verified DMA and "
+      "the structure churn as above, three syscall loops in place of the module's workers, "
+      "the kernel log judged the same way; what the control logs too does not come from "
+      "the module.")
     w("")
-    soaks = db.get("soak", {})
+    allsoaks = db.get("soak", {})
+    soaks = {k: v for k, v in allsoaks.items() if not v.get("control")}
+    controls = {k: v for k, v in allsoaks.items() if v.get("control")}
     if soaks:
         w("## Soak figures")
         w("")
@@ -271,6 +278,40 @@ def write_md(db):
         w("")
         for n in names:
             s = soaks[n]
+            if s["failures"] or s["kernel_log"]:
+                w(f"**{n}**: " + "; ".join(s["failures"] + s["kernel_log"])[:2000])
+                w("")
+    if controls:
+        w("## Control runs: the same soak without iommu_sac")
+        w("")
+        names = sorted(controls, key=lambda k: (k.split("-")[0].count("."), k))
+        w("| figure | " + " | ".join(names) + " |")
+        w("| --- | " + " | ".join("---" for _ in names) + " |")
+        for key, label in [("seconds", "seconds of soak"),
+                           ("dma_verified_total", "DMA verified byte for byte"),
+                           ("nvme_verified", "nvme bytes verified"),
+                           ("net_in_verified", "TCP into the namespace, bytes verified"),
+                           ("net_out_verified", "TCP out of the namespace, bytes verified"),
+                           ("edu_roundtrips", "edu round trips"),
+                           ("edu32_roundtrips", "edu32 round trips"),
+                           ("structure_remove_rescan", "PCI remove/rescan cycles"),
+                           ("structure_unbind_bind", "driver unbind/bind"),
+                           ("structure_group_type", "IOMMU group type changes")]:
+            fmt = human if "verified" in key else count
+            w(f"| {label} | " + " | ".join(
+                fmt(controls[n]["figures"].get(key, "-")) for n in names) + " |")
+        w("| bytes wrong, I/O errors, unexpected outcomes | " + " | ".join(
+            str(sum(controls[n]["figures"].get(k, 0) for k in WRONG
+                    if isinstance(controls[n]["figures"].get(k), int))) for n in names) + " |")
+        w("| checks passed / failed | " + " | ".join(
+            f"{controls[n]['passed']} / {controls[n]['failed']}" for n in names) + " |")
+        w("| kernel log | " + " | ".join(controls[n]["verdict"] for n in names) + " |")
+        w("| kernel release | " + " | ".join(controls[n]["release"] for n in names) + " |")
+        w("| run (date, git) | " + " | ".join(
+            f"{controls[n]['date']} {controls[n]['git']}" for n in names) + " |")
+        w("")
+        for n in names:
+            s = controls[n]
             if s["failures"] or s["kernel_log"]:
                 w(f"**{n}**: " + "; ".join(s["failures"] + s["kernel_log"])[:2000])
                 w("")
@@ -333,9 +374,10 @@ def main():
                     continue
                 e = read_boot(kname, os.path.join(kdir, boot))
                 if e:
-                    db.setdefault("soak", {})[kname] = e
+                    key = kname + (" control" if e["control"] else "")
+                    db.setdefault("soak", {})[key] = e
                     found += 1
-                    print(f"{kname}: {e['passed']} passed, {e['failed']} failed, kernel log "
+                    print(f"{key}: {e['passed']} passed, {e['failed']} failed, kernel log "
                           f"{e['verdict']}, {human(e['figures'].get('dma_verified_total', 0))} verified")
         if not found:
             print(f"no soak boot (sac.soak=) under {a.results}", file=sys.stderr)

@@ -851,6 +851,9 @@ def main():
                     help="make soak: only tests/guest/soak.sh, booted with sac.soak=SECONDS, "
                     "on every selected kernel or lane, one at a time (tests/soak/report.py "
                     "reads the results)")
+    ap.add_argument("--soak-control", action="store_true",
+                    help="with --soak: the control, booted with sac.soakctl=1 as well: "
+                    "the same soak with iommu_sac never loaded (tests/guest/soak.sh)")
     ap.add_argument("--child", metavar="RESDIR", help=argparse.SUPPRESS)
     ap.add_argument("--demo", metavar="KERNEL",
                     help="boot KERNEL and run the demo (make run) instead of the tests")
@@ -866,10 +869,12 @@ def main():
     if a.soak:
         tests = select_tests(["soak"])
         for t in tests:
-            t.boot = f"sac.soak={a.soak}"
+            t.boot = f"sac.soak={a.soak}" + (" sac.soakctl=1" if a.soak_control else "")
             t.timeout = a.soak + 600
             t.kernels = names or None      # lanes too, when named
         a.canaries, a.jobs = "0", 1
+    if a.soak_control and not a.soak:
+        raise SystemExit("--soak-control goes with --soak SECONDS")
     if a.child:
         # One kernel of a --jobs run: its Result goes back as JSON.
         canaries = load_canaries() if a.canaries not in ("0", "no", "") else []
