@@ -159,6 +159,28 @@ def rate(v, secs):
     return f" ({v / secs:,.1f}/s)".replace(",", " ")
 
 
+def verdict_rows(w, entries, names, goals):
+    """The last rows of a figures table (with its goal column when @goals:
+    0 wrong, a clean log), then each run's failures and log problems."""
+    def line(label, goal, cells):
+        g = (f" {goal} |" if goal else " |") if goals else ""
+        w(f"| {label} |{g} " + " | ".join(cells) + " |")
+    line("bytes wrong, I/O errors, unexpected outcomes", "0",
+         [str(sum(entries[n]["figures"].get(k, 0) for k in WRONG
+                  if isinstance(entries[n]["figures"].get(k), int))) for n in names])
+    line("checks passed / failed", "",
+         [f"{entries[n]['passed']} / {entries[n]['failed']}" for n in names])
+    line("kernel log", "clean", [entries[n]["verdict"] for n in names])
+    line("kernel release", "", [entries[n]["release"] for n in names])
+    line("run (date, git)", "", [f"{entries[n]['date']} {entries[n]['git']}" for n in names])
+    w("")
+    for n in names:
+        e = entries[n]
+        if e["failures"] or e["kernel_log"]:
+            w(f"**{n}**: " + "; ".join(e["failures"] + e["kernel_log"])[:2000])
+            w("")
+
+
 def write_md(db):
     out = []
     w = out.append
@@ -263,24 +285,7 @@ def write_md(db):
                            ("module_load_ms_avg", "load, average ms"),
                            ("hostile_skipped_unsafe", "hostile writes not made (valid and unsafe)")]:
             row(label, None, key)
-        cells = []
-        for n in names:
-            f = soaks[n]["figures"]
-            bad = sum(f.get(k, 0) for k in WRONG if isinstance(f.get(k), int))
-            cells.append(str(bad))
-        w("| bytes wrong, I/O errors, unexpected outcomes | 0 | " + " | ".join(cells) + " |")
-        w("| checks passed / failed | | " + " | ".join(
-            f"{soaks[n]['passed']} / {soaks[n]['failed']}" for n in names) + " |")
-        w("| kernel log | clean | " + " | ".join(soaks[n]["verdict"] for n in names) + " |")
-        w("| kernel release | | " + " | ".join(soaks[n]["release"] for n in names) + " |")
-        w("| run (date, git) | | " + " | ".join(
-            f"{soaks[n]['date']} {soaks[n]['git']}" for n in names) + " |")
-        w("")
-        for n in names:
-            s = soaks[n]
-            if s["failures"] or s["kernel_log"]:
-                w(f"**{n}**: " + "; ".join(s["failures"] + s["kernel_log"])[:2000])
-                w("")
+        verdict_rows(w, soaks, names, goals=True)
     if controls:
         w("## Control runs: the same soak without iommu_sac")
         w("")
@@ -300,21 +305,7 @@ def write_md(db):
             fmt = human if "verified" in key else count
             w(f"| {label} | " + " | ".join(
                 fmt(controls[n]["figures"].get(key, "-")) for n in names) + " |")
-        w("| bytes wrong, I/O errors, unexpected outcomes | " + " | ".join(
-            str(sum(controls[n]["figures"].get(k, 0) for k in WRONG
-                    if isinstance(controls[n]["figures"].get(k), int))) for n in names) + " |")
-        w("| checks passed / failed | " + " | ".join(
-            f"{controls[n]['passed']} / {controls[n]['failed']}" for n in names) + " |")
-        w("| kernel log | " + " | ".join(controls[n]["verdict"] for n in names) + " |")
-        w("| kernel release | " + " | ".join(controls[n]["release"] for n in names) + " |")
-        w("| run (date, git) | " + " | ".join(
-            f"{controls[n]['date']} {controls[n]['git']}" for n in names) + " |")
-        w("")
-        for n in names:
-            s = controls[n]
-            if s["failures"] or s["kernel_log"]:
-                w(f"**{n}**: " + "; ".join(s["failures"] + s["kernel_log"])[:2000])
-                w("")
+        verdict_rows(w, controls, names, goals=False)
     notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md")
     if os.path.exists(notes):
         with open(notes) as f:
