@@ -320,11 +320,12 @@ def write_md(db):
           "output in tools/sacctl/tests/corpus/; `make fuzz FUZZ_SECONDS=N` runs each target "
           "N seconds and adds its figures (CPU time measured with /usr/bin/time) to "
           "tools/sacctl/fuzz/build/stats/, from which this table is written "
-          f"({fz['date']}, git {fz['git']}). The runs recorded here ran three targets at a "
-          "time under `nice -n 19` beside the VM boots of five people on two cores: the "
-          "CPU time is what the targets got, a fraction of the wall time.")
+          f"({fz['date']}, git {fz['git']}). The record adds up several runs on this "
+          "machine's two cores: some ran three targets at a time under `nice -n 19` beside "
+          "VM boots, one ran them one after the other beside a soak boot; the CPU time is "
+          "what the targets got, the wall time how long they ran.")
         w("")
-        w("| target | what it parses | CPU time | wall time (nice 19) | executions | corpus | crashes, leaks, UB |")
+        w("| target | what it parses | CPU time | wall time | executions | corpus | crashes, leaks, UB |")
         w("| --- | --- | --- | --- | --- | --- | --- |")
         what = {"kmsg": "kernel-log fault lines (sacctl advise)",
                 "kvs": "debugfs key-value files (stats, state, latency)",
