@@ -159,6 +159,11 @@ def rate(v, secs):
     return f" ({v / secs:,.1f}/s)".replace(",", " ")
 
 
+def lane_order(name):
+    """Sort key of a table's columns: by name, so each kernel is followed by its lanes."""
+    return (name.split("-")[0].count("."), name)
+
+
 def verdict_rows(w, entries, names, goals):
     """The last rows of a figures table (with its goal column when @goals:
     0 wrong, a clean log), then each run's failures and log problems."""
@@ -246,7 +251,7 @@ def write_md(db):
     if soaks:
         w("## Soak figures")
         w("")
-        names = sorted(soaks, key=lambda k: (k.split("-")[0].count("."), k))
+        names = sorted(soaks, key=lane_order)
         w("| figure | goal | " + " | ".join(names) + " |")
         w("| --- | --- | " + " | ".join("---" for _ in names) + " |")
 
@@ -289,7 +294,7 @@ def write_md(db):
     if controls:
         w("## Control runs: the same soak without iommu_sac")
         w("")
-        names = sorted(controls, key=lambda k: (k.split("-")[0].count("."), k))
+        names = sorted(controls, key=lane_order)
         w("| figure | " + " | ".join(names) + " |")
         w("| --- | " + " | ".join("---" for _ in names) + " |")
         for key, label in [("seconds", "seconds of soak"),
