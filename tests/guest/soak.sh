@@ -262,11 +262,15 @@ if [ -n "$GROUPS_TYPE" ]; then
 		wait_bound $d sac_edu
 	done
 fi
-if [ -n "$CTL" ]; then
-	check "control: iommu_sac was never loaded" sh -c "! grep -q '^iommu_sac ' /proc/modules"
+# the last steps of the soak and of the control
+finish() {
 	ip netns del soak
 	check "sac_edu.ko unloads" unload_sac sac_edu
 	done_testing
+}
+if [ -n "$CTL" ]; then
+	check "control: iommu_sac was never loaded" sh -c "! grep -q '^iommu_sac ' /proc/modules"
+	finish
 fi
 if ! grep -q '^iommu_sac ' /proc/modules; then
 	load_sac iommu_sac $PARAMS
@@ -314,6 +318,4 @@ check_eq "reconciliation: global failed allocations" 0 "$(kv $W/gstats failed)"
 check_eq "nothing inside the module when idle (inflight; counted on PREEMPT_RT only)" "$(idle_inflight)" "$(kv $W/gstats inflight)"
 check "iommu_sac.ko unloads at the end" unload_sac iommu_sac
 check "the module is gone" sh -c "! grep -q '^iommu_sac ' /proc/modules"
-ip netns del soak
-check "sac_edu.ko unloads" unload_sac sac_edu
-done_testing
+finish
