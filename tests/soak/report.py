@@ -36,7 +36,7 @@ GOALS = [
     ("policy_changes", 10000, "policy changes"),
     ("module_cycles", 500, "module load/unload cycles"),
     ("structure_remove_rescan", 200, "PCI remove/rescan cycles"),
-    ("hostile_writes", 100000, "hostile debugfs/sysfs writes"),
+    ("hostile_writes", 100000, "hostile debugfs/sysfs writes (the file open)"),
     ("hostile_loads", 1000, "hostile module loads"),
 ]
 WRONG = ["nvme_wrong", "nvme_ioerr", "edu_mismatch", "edu_mapping_error", "edu_timeout",
@@ -262,9 +262,14 @@ def write_md(db):
                 f = soaks[n]["figures"]
                 v = f.get(key, "-")
                 secs = f.get("seconds", 0)
-                c = fmt(v) + (rate(v, secs) if key in ("policy_changes", "hostile_writes",
-                                                       "hostile_loads", "module_cycles",
-                                                       "structure_remove_rescan") else "")
+                least = key == "hostile_writes" and isinstance(v, int) and \
+                    "hostile_noopen" not in f
+                if least:
+                    v -= f.get("hostile_away", 0)
+                c = ("≥ " if least else "") + fmt(v) + \
+                    (rate(v, secs) if key in ("policy_changes", "hostile_writes",
+                                              "hostile_loads", "module_cycles",
+                                              "structure_remove_rescan") else "")
                 if goal and isinstance(v, int):
                     c += " ✓" if v >= goal else " (below goal)"
                 cells.append(c)
@@ -288,9 +293,19 @@ def write_md(db):
                            ("hostile_loads_message_ok", "hostile loads refused with the one right message"),
                            ("module_unload_ms_avg", "unload, average ms"),
                            ("module_load_ms_avg", "load, average ms"),
-                           ("hostile_skipped_unsafe", "hostile writes not made (valid and unsafe)")]:
+                           ("hostile_skipped_unsafe", "hostile writes not made (valid and unsafe)"),
+                           ("hostile_noopen", "hostile writes not made (the file gone at open)")]:
             row(label, None, key)
         verdict_rows(w, soaks, names, goals=True)
+        old = [n for n in names if "hostile_noopen" not in soaks[n]["figures"]]
+        w("A hostile write counts when its file opened for writing (or its mode refused "
+          "it); an attempt that found the file gone, the module or its device away, is no "
+          "write and has a row of its own." + (
+              f" The runs of {', '.join(old)} come from before that rule: they counted "
+              "those attempts as writes, and not apart. Their \"≥\" figure is a lower bound: "
+              "all their writes less every one judged \"away\" (gone at open, or refused by "
+              "a module loading, unloading or losing the device)." if old else ""))
+        w("")
     if controls:
         w("## Control runs: the same soak without iommu_sac")
         w("")

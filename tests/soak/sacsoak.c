@@ -1050,7 +1050,7 @@ static int cmd_hostile(int argc, char **argv)
 	void *volatile bad_ptr = (void *)16;
 	uint64_t writes = 0, accepted = 0, refused = 0, away = 0, efault = 0;
 	uint64_t unexpected = 0, skipped = 0, stale = 0, partial = 0, reads = 0;
-	uint64_t n = 0;
+	uint64_t noopen = 0, n = 0;
 	static uint8_t buf[3 * 4096 + 64];
 	struct { int fd; enum ftype t; char dev[32]; double until; } pool[8];
 	int npool = 0, i;
@@ -1195,13 +1195,15 @@ static int cmd_hostile(int argc, char **argv)
 			continue;
 		}
 		fd = open(path, O_WRONLY);
-		if (fd < 0) {
-			/* ENXIO, ENOENT: the module is going, or gone */
-			if (errno == EACCES && !valid)
-				refused++;
-			else
-				away++;
+		if (fd < 0 && errno == EACCES && !valid) {
+			refused++;	/* the file's mode refused it */
 			writes++;
+			continue;
+		}
+		if (fd < 0) {
+			/* ENXIO, ENOENT: the module is going, or gone. No
+			 * write was made: not counted as one. */
+			noopen++;
 			continue;
 		}
 		k = rndn(100);
@@ -1344,12 +1346,13 @@ static int cmd_hostile(int argc, char **argv)
 	printf("hostile_writes %llu\nhostile_accepted %llu\nhostile_refused %llu\n"
 	       "hostile_away %llu\nhostile_bad_buffer %llu\nhostile_stale_fd %llu\n"
 	       "hostile_partial %llu\nhostile_reads %llu\nhostile_skipped_unsafe %llu\n"
-	       "hostile_unexpected %llu\n",
+	       "hostile_unexpected %llu\nhostile_noopen %llu\n",
 	       (unsigned long long)writes, (unsigned long long)accepted,
 	       (unsigned long long)refused, (unsigned long long)away,
 	       (unsigned long long)efault, (unsigned long long)stale,
 	       (unsigned long long)partial, (unsigned long long)reads,
-	       (unsigned long long)skipped, (unsigned long long)unexpected);
+	       (unsigned long long)skipped, (unsigned long long)unexpected,
+	       (unsigned long long)noopen);
 	return 0;
 }
 
