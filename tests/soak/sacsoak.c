@@ -292,6 +292,21 @@ static bool module_settled(ino_t *gen)
 	return true;
 }
 
+/* The module now: live, and which load (whole: live; gen: that load). */
+static struct scan module_now(void)
+{
+	struct scan s = { 0 };
+
+	s.whole = module_settled(&s.gen);
+	return s;
+}
+
+/* Live, and one load, from a to b. */
+static bool steady(struct scan a, struct scan b)
+{
+	return a.whole && b.whole && a.gen == b.gen;
+}
+
 static bool name_in(char (*tab)[32], int n, const char *v, size_t len)
 {
 	int i;
@@ -980,7 +995,7 @@ static enum verdict judge_rearm(bool accepted, bool valid_now, bool known_dev,
 {
 	if (accepted == valid_now)
 		return accepted ? V_ACCEPTED : V_AWAY;
-	if (known_dev && !(before.whole && after.whole && before.gen == after.gen))
+	if (known_dev && !steady(before, after))
 		return V_AWAY;
 	return V_UNEXPECTED;
 }
@@ -994,26 +1009,29 @@ static bool module_gone_or(const char *path)
 /*
  * Errors a valid write may meet with no fault of the module: its device or
  * the module went (ENODEV, EIO from a removed debugfs file, ENOENT, ENXIO),
- * or the module is loading or a device is busy (EBUSY).
+ * or the module is loading (EBUSY: its init has not returned, so not when
+ * it was live one load throughout the write, "live").
  */
-static bool transient(int e)
+static bool transient(int e, bool live)
 {
-	return e == ENODEV || e == EIO || e == ENOENT || e == EBUSY || e == ENXIO;
+	return e == ENODEV || e == EIO || e == ENOENT || e == ENXIO ||
+	       (e == EBUSY && !live);
 }
 
 /*
  * One piece of a write in two: "valid", the bytes are a valid value at offset
  * 0; "maybe", a rearm whose device may come and go under the soak; "gone",
- * the module or the file's device went (looked at after the write).
+ * the module or the file's device went (looked at after the write); "live",
+ * the module was live and one load from before the write to after it.
  */
 static enum verdict judge_piece(bool valid, bool maybe, ssize_t r, size_t want,
-				int e, bool gone)
+				int e, bool gone, bool live)
 {
 	if (r == (ssize_t)want && (valid || maybe))
 		return V_ACCEPTED;
 	if (r < 0 && (!valid || maybe))
 		return V_REFUSED;
-	if (r < 0 && (gone || transient(e)))
+	if (r < 0 && (gone || transient(e, live)))
 		return V_AWAY;
 	return V_UNEXPECTED;
 }
@@ -1065,6 +1083,7 @@ static int cmd_hostile(int argc, char **argv)
 		enum ftype t;
 		size_t len, off = 0;
 		bool valid, unsafe, sysfs;
+		struct scan pre;
 		ssize_t r;
 		int fd, k, e;
 
@@ -1201,8 +1220,7 @@ static int cmd_hostile(int argc, char **argv)
 			continue;
 		}
 		if (fd < 0) {
-			/* ENXIO, ENOENT: the module is going, or gone. No
-			 * write was made: not counted as one. */
+			/* ENXIO, ENOENT: the module or device went: no write */
 			noopen++;
 			continue;
 		}
@@ -1251,14 +1269,15 @@ static int cmd_hostile(int argc, char **argv)
 				/* After an accepted first piece the file offset
 				 * is a: the second is refused, whatever its bytes. */
 				bool v = (i ? v2 : v1) && pos == 0;
-
+				struct scan pre = module_now();
 				enum verdict j;
 
 				r = write(fd, p, n);
 				e = errno;
 				writes++;
 				j = judge_piece(v, pos == 0 && uncertain(t, p, n), r, n, e,
-						r < 0 && module_gone_or(path));
+						r < 0 && module_gone_or(path),
+						r < 0 && e == EBUSY && steady(pre, module_now()));
 				if (j == V_UNEXPECTED && t == F_REARM && pos == 0 &&
 				    (r == (ssize_t)n || (r < 0 && e == EINVAL)))
 					j = rearm_again(t, p, n, r == (ssize_t)n);
@@ -1297,6 +1316,7 @@ static int cmd_hostile(int argc, char **argv)
 			close(fd);
 			continue;
 		}
+		pre = module_now();
 		r = write(fd, buf, len);
 		e = errno;
 		close(fd);
@@ -1307,7 +1327,7 @@ static int cmd_hostile(int argc, char **argv)
 		} else if (r < 0 && !valid && (e == EINVAL || e == EPERM || e == EACCES ||
 					       e == E2BIG || e == ENODEV || e == EIO || e == ENOENT)) {
 			refused++;
-		} else if (r < 0 && transient(e)) {
+		} else if (r < 0 && transient(e, e == EBUSY && steady(pre, module_now()))) {
 			away++;		/* its device or the module went (or is loading) */
 		} else if (r < 0 && valid && e == EINVAL &&
 			   ((t == F_DEV_POLICY && module_gone_or(path)) ||
@@ -1975,23 +1995,27 @@ static int cmd_selftest(void)
 	tcheck(!kstrtouint0("0x", &u) && !kstrtouint0("", &u) && !kstrtouint0("08", &u) &&
 	       !kstrtouint0("4294967296", &u) && kstrtouint0("+64\n", &u) && u == 64,
 	       "kstrtouint: 0x, empty, 08, 2^32 refused; +64 and a newline accepted");
-	tcheck(judge_piece(true, false, 3, 3, 0, false) == V_ACCEPTED &&
-	       judge_piece(false, false, -1, 3, EINVAL, false) == V_REFUSED &&
-	       judge_piece(true, true, -1, 3, EINVAL, false) == V_REFUSED,
+	tcheck(judge_piece(true, false, 3, 3, 0, false, false) == V_ACCEPTED &&
+	       judge_piece(false, false, -1, 3, EINVAL, false, false) == V_REFUSED &&
+	       judge_piece(true, true, -1, 3, EINVAL, false, false) == V_REFUSED,
 	       "judge_piece: a valid piece accepted, an invalid one refused, a rearm either");
-	tcheck(judge_piece(false, false, 3, 3, 0, false) == V_UNEXPECTED &&
-	       judge_piece(true, false, -1, 3, EINVAL, false) == V_UNEXPECTED &&
-	       judge_piece(true, false, 1, 3, 0, false) == V_UNEXPECTED,
+	tcheck(judge_piece(false, false, 3, 3, 0, false, false) == V_UNEXPECTED &&
+	       judge_piece(true, false, -1, 3, EINVAL, false, false) == V_UNEXPECTED &&
+	       judge_piece(true, false, 1, 3, 0, false, false) == V_UNEXPECTED,
 	       "judge_piece: an invalid piece accepted, a valid one refused (EINVAL), a short write: unexpected");
-	tcheck(judge_piece(true, false, -1, 3, ENODEV, true) == V_AWAY,
+	tcheck(judge_piece(true, false, -1, 3, ENODEV, true, false) == V_AWAY,
 	       "judge_piece: a valid piece refused after the module went: away");
 	/* The module's init registers the hook after its debugfs files
 	 * exist (main.c: sac_debugfs_init(), then sac_hook_init()), and exit
 	 * retires the hook before them: a valid sac or dma32 piece meanwhile
 	 * is -EBUSY or -ENODEV with every file still there. */
-	tcheck(judge_piece(true, false, -1, 3, EBUSY, false) == V_AWAY &&
-	       judge_piece(true, false, -1, 3, ENODEV, false) == V_AWAY,
+	tcheck(judge_piece(true, false, -1, 3, EBUSY, false, false) == V_AWAY &&
+	       judge_piece(true, false, -1, 3, ENODEV, false, false) == V_AWAY,
 	       "judge_piece: a valid piece refused while the module loads (EBUSY) or unloads (ENODEV): away");
+	/* EBUSY is only the module's answer while its init runs. */
+	tcheck(judge_piece(true, false, -1, 3, EBUSY, false, true) == V_UNEXPECTED &&
+	       !transient(EBUSY, true) && transient(EBUSY, false) && transient(ENODEV, true),
+	       "judge_piece, transient: a valid write refused EBUSY with the module live one load throughout: unexpected");
 	{
 		/*
 		 * 6.12-rt soak at 09169c1: "\v0000:00:06.0\t " into rearm was
