@@ -1222,6 +1222,10 @@ static int cmd_hostile(int argc, char **argv)
 		if (fd < 0) {
 			/* ENXIO, ENOENT: the module or device went: no write */
 			noopen++;
+			/* Not spinning while the module is away leaves the CPU
+			 * to the workers that load it and move the data. */
+			if (!module_live())
+				sleep_ms(5);
 			continue;
 		}
 		k = rndn(100);
