@@ -319,9 +319,7 @@ static bool name_in(char (*tab)[32], int n, const char *v, size_t len)
 
 static struct scan scan_devs(void)
 {
-	struct scan sc = { 0 };
-	ino_t gen2 = 0;
-	bool before = module_settled(&sc.gen);
+	struct scan sc = module_now();
 	DIR *d = opendir(DBG "/devices");
 	struct dirent *e;
 	int i;
@@ -335,7 +333,7 @@ static struct scan scan_devs(void)
 		}
 		closedir(d);
 	}
-	sc.whole = before && d && module_settled(&gen2) && gen2 == sc.gen;
+	sc.whole = d && steady(sc, module_now());
 	for (i = 0; sc.whole && i < ndevs && nseen < MAXDEV; i++)
 		if (!name_in(seen, nseen, devs[i], strlen(devs[i])))
 			strcpy(seen[nseen++], devs[i]);
@@ -1006,6 +1004,12 @@ static bool module_gone_or(const char *path)
 	return !module_live() || access(path, F_OK);
 }
 
+/* EBUSY with the module live, one load, from pre (before the write) to now */
+static bool busy_while_live(int e, struct scan pre)
+{
+	return e == EBUSY && steady(pre, module_now());
+}
+
 /*
  * Errors a valid write may meet with no fault of the module: its device or
  * the module went (ENODEV, EIO from a removed debugfs file, ENOENT, ENXIO),
@@ -1222,8 +1226,10 @@ static int cmd_hostile(int argc, char **argv)
 		if (fd < 0) {
 			/* ENXIO, ENOENT: the module or device went: no write */
 			noopen++;
-			/* Not spinning while the module is away leaves the CPU
-			 * to the workers that load it and move the data. */
+			/*
+			 * Not spinning while the module is away leaves the CPU
+			 * to the workers that load it and move the data.
+			 */
 			if (!module_live())
 				sleep_ms(5);
 			continue;
@@ -1281,7 +1287,7 @@ static int cmd_hostile(int argc, char **argv)
 				writes++;
 				j = judge_piece(v, pos == 0 && uncertain(t, p, n), r, n, e,
 						r < 0 && module_gone_or(path),
-						r < 0 && e == EBUSY && steady(pre, module_now()));
+						r < 0 && busy_while_live(e, pre));
 				if (j == V_UNEXPECTED && t == F_REARM && pos == 0 &&
 				    (r == (ssize_t)n || (r < 0 && e == EINVAL)))
 					j = rearm_again(t, p, n, r == (ssize_t)n);
@@ -1331,7 +1337,7 @@ static int cmd_hostile(int argc, char **argv)
 		} else if (r < 0 && !valid && (e == EINVAL || e == EPERM || e == EACCES ||
 					       e == E2BIG || e == ENODEV || e == EIO || e == ENOENT)) {
 			refused++;
-		} else if (r < 0 && transient(e, e == EBUSY && steady(pre, module_now()))) {
+		} else if (r < 0 && transient(e, busy_while_live(e, pre))) {
 			away++;		/* its device or the module went (or is loading) */
 		} else if (r < 0 && valid && e == EINVAL &&
 			   ((t == F_DEV_POLICY && module_gone_or(path)) ||
