@@ -18,7 +18,8 @@
 #    the policies it says or is refused with one message naming the entry;
 #  - structure churn (this script): PCI remove/rescan of the edus and the
 #    first e1000e port, driver unbind/bind, and on 6.12+ IOMMU group type
-#    changes while unbound.
+#    changes while unbound. The e1000e port is unbound before its removal
+#    and has its ring registers cleared while unbound (unbind() below).
 # make check runs it for SOAK_SECONDS (90) on the base kernels; make soak
 # boots with sac.soak=SECONDS (any lane) and reports the figures.
 #
@@ -112,6 +113,17 @@ wait_bound() {
 	done
 	return 1
 }
+# unbind DEV DRIVER: unbind DEV; an e1000e port then has its descriptor
+# ring registers cleared (sacsoak e1000e-reset), as the 82574's own reset
+# would have done: QEMU 7.2's e1000e keeps the last driver's rings, and
+# when the next open enables receive with the link up, QEMU reads the
+# freed ring (a DMAR fault that is not the module's, tests/soak/notes.md;
+# tests/guest/soak-e1000e.sh reproduces it).
+unbind() {
+	echo $1 > /sys/bus/pci/drivers/$2/unbind
+	[ $2 = e1000e ] || return 0
+	sacsoak e1000e-reset $1
+}
 structure() {
 	local end=$(( $(date +%s) + SECS )) rr=0 ub=0 gt=0 bad=0 d drv t
 	while [ "$(date +%s)" -lt $end ] && [ ! -e $W/stop ]; do
@@ -121,7 +133,9 @@ structure() {
 		*) d=$NIC0 drv=e1000e ;;
 		esac
 		case $((RANDOM % 10)) in
-		0|1|2|3|4)	# remove and rescan
+		0|1|2|3|4)	# remove and rescan (the e1000e port: unbound first)
+			if [ $drv = e1000e ] && ! unbind $d $drv; then
+				bad=$((bad + 1)); echo "ring reset of $d failed" >&2; fi
 			echo 1 > /sys/bus/pci/devices/$d/remove
 			sleep 0.$((RANDOM % 5))
 			echo 1 > /sys/bus/pci/rescan
@@ -129,14 +143,14 @@ structure() {
 				bad=$((bad + 1)); echo "remove/rescan of $d: not bound to $drv again" >&2; fi
 			;;
 		5|6|7)		# unbind and bind
-			echo $d > /sys/bus/pci/drivers/$drv/unbind
+			unbind $d $drv || { bad=$((bad + 1)); echo "ring reset of $d failed" >&2; }
 			sleep 0.$((RANDOM % 3))
 			echo $d > /sys/bus/pci/drivers/$drv/bind
 			if wait_bound $d $drv; then ub=$((ub + 1)); else
 				bad=$((bad + 1)); echo "unbind/bind of $d: not bound again" >&2; fi
 			;;
 		*)		# group type while unbound (6.12+), else unbind/bind
-			echo $d > /sys/bus/pci/drivers/$drv/unbind
+			unbind $d $drv || { bad=$((bad + 1)); echo "ring reset of $d failed" >&2; }
 			if [ -n "$GROUPS_TYPE" ]; then
 				case $((RANDOM % 3)) in 0) t=identity ;; 1) t=DMA ;; *) t=DMA-FQ ;; esac
 				if echo $t > /sys/bus/pci/devices/$d/iommu_group/type &&

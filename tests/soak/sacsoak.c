@@ -24,6 +24,11 @@
  *   sacsoak modload KO SECONDS SEED PARAMS [amd]
  *	module load/unload cycles with PARAMS, and between them hostile
  *	loads with random devices=/default_policy=/iova32_max_iovas=.
+ *   sacsoak e1000e-reset PCIDEV
+ *	clear the descriptor ring registers of an unbound e1000e port, as
+ *	the chip's software reset does and QEMU 7.2's does not.
+ *   sacsoak link-fixed IFNAME
+ *	a fixed link (no autonegotiation), for tests/guest/soak-e1000e.sh.
  *   sacsoak selftest
  *	host-side checks of the generator and the load-string predictor.
  *
@@ -51,6 +56,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
+#include <sys/ioctl.h>
+#include <net/if.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -62,6 +72,8 @@
 #define PARAMS	"/sys/module/iommu_sac/parameters"
 #define EDU32	"0000:00:05.0"
 #define EDU	"0000:00:04.0"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const char *soak_dir = "/tmp/soak";
 static double deadline;
@@ -527,6 +539,126 @@ static int cmd_edu(int argc, char **argv)
 	       key, (unsigned long long)mismatch, key, (unsigned long long)maperr,
 	       key, (unsigned long long)timeout, key, (unsigned long long)other,
 	       key, (unsigned long long)away, key, (unsigned long long)high);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* e1000e: what the chip's software reset clears and QEMU 7.2's keeps      */
+
+/*
+ * The descriptor ring registers of an 82574 (QEMU's e1000e): base low and
+ * high, length, head and tail, of receive queues 0 and 1 (0x2800, 0x2900)
+ * and transmit queues 0 and 1 (0x3800, 0x3900).
+ */
+#define E1K_RDBAL(q)	(0x2800 + 0x100 * (q))
+#define E1K_TDBAL(q)	(0x3800 + 0x100 * (q))
+#define E1K_BAL		0x00
+#define E1K_BAH		0x04
+#define E1K_LEN		0x08
+#define E1K_HEAD	0x10
+#define E1K_TAIL	0x18
+#define E1K_BAR0_SIZE	0x20000
+
+/* A register of BAR 0, mapped from sysfs: one 32-bit access each time. */
+static volatile uint32_t *e1k_reg(uint8_t *bar, unsigned int reg)
+{
+	return (uint32_t *)(bar + reg);
+}
+
+/*
+ * sacsoak e1000e-reset PCIDEV: clear the ring registers of an e1000e port
+ * that no driver holds, as the 82574's software reset does (CTRL.RST).
+ * QEMU 7.2's e1000e resets only the MAC address there, so the next driver
+ * instance finds the last one's rings in the registers; its open sets
+ * RCTL.EN before it writes its own ring (e1000_setup_rctl() before
+ * e1000_configure_rx()), and QEMU delivers the packets queued for the port
+ * at that write: it reads a descriptor of a ring that was freed, and the
+ * IOMMU reports the read (tests/soak/notes.md). The length goes first, so
+ * no write here can start a receive or a transmit on a ring.
+ */
+static int cmd_e1000e_reset(int argc, char **argv)
+{
+	char path[256], buf[64];
+	uint8_t *bar;
+	unsigned int q, i;
+	struct stat st;
+	int fd, bad = 0;
+	static const unsigned int order[] = {
+		E1K_LEN, E1K_HEAD, E1K_TAIL, E1K_BAL, E1K_BAH
+	};
+
+	if (argc != 3)
+		die("usage: e1000e-reset PCIDEV");
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", argv[2]);
+	if (lstat(path, &st) == 0)
+		die("e1000e-reset: %s has a driver: unbind it first", argv[2]);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", argv[2]);
+	if (get(path, buf, sizeof(buf)) < 0)
+		die("e1000e-reset: no PCI device %s", argv[2]);
+	if (strtoul(buf, NULL, 0) != 0x8086)
+		die("e1000e-reset: %s is not an Intel device", argv[2]);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", argv[2]);
+	if (get(path, buf, sizeof(buf)) < 0 || strtoul(buf, NULL, 0) != 0x10d3)
+		die("e1000e-reset: %s is not an 82574 (e1000e)", argv[2]);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", argv[2]);
+	fd = open(path, O_RDWR | O_SYNC);
+	if (fd < 0)
+		die("e1000e-reset: %s: %s", path, strerror(errno));
+	bar = mmap(NULL, E1K_BAR0_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (bar == MAP_FAILED)
+		die("e1000e-reset: mmap %s: %s", path, strerror(errno));
+	for (q = 0; q < 2; q++) {
+		for (i = 0; i < ARRAY_SIZE(order); i++) {
+			*e1k_reg(bar, E1K_RDBAL(q) + order[i]) = 0;
+			*e1k_reg(bar, E1K_TDBAL(q) + order[i]) = 0;
+		}
+	}
+	for (q = 0; q < 2; q++) {
+		for (i = 0; i < ARRAY_SIZE(order); i++) {
+			uint32_t r = *e1k_reg(bar, E1K_RDBAL(q) + order[i]);
+			uint32_t t = *e1k_reg(bar, E1K_TDBAL(q) + order[i]);
+
+			if (r || t) {
+				fprintf(stderr, "e1000e-reset: %s queue %u register +0x%x reads rx 0x%x tx 0x%x\n",
+					argv[2], q, order[i], r, t);
+				bad++;
+			}
+		}
+	}
+	munmap(bar, E1K_BAR0_SIZE);
+	return bad ? 1 : 0;
+}
+
+/*
+ * sacsoak link-fixed IFNAME: autonegotiation off, 100 Mbit/s full duplex
+ * (ETHTOOL_SSET). On QEMU's e1000e a port set so keeps its link up through
+ * the driver's resets and opens, where a restarted negotiation takes it
+ * down for 500 ms: tests/guest/soak-e1000e.sh needs the link up at the
+ * moment the open enables receive.
+ */
+static int cmd_link_fixed(int argc, char **argv)
+{
+	struct ethtool_cmd ec = { .cmd = ETHTOOL_GSET };
+	struct ifreq ifr = { 0 };
+	int fd;
+
+	if (argc != 3 || strlen(argv[2]) >= sizeof(ifr.ifr_name))
+		die("usage: link-fixed IFNAME");
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		die("link-fixed: socket: %s", strerror(errno));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", argv[2]);
+	ifr.ifr_data = (void *)&ec;
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		die("link-fixed: %s: ETHTOOL_GSET: %s", argv[2], strerror(errno));
+	ec.cmd = ETHTOOL_SSET;
+	ec.autoneg = AUTONEG_DISABLE;
+	ethtool_cmd_speed_set(&ec, SPEED_100);
+	ec.duplex = DUPLEX_FULL;
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		die("link-fixed: %s: ETHTOOL_SSET: %s", argv[2], strerror(errno));
+	close(fd);
 	return 0;
 }
 
@@ -1172,7 +1304,7 @@ static int cmd_hostile(int argc, char **argv)
 				"1", "0", EDU, EDU32, "0000:00:06.0", "0000:00:07.0",
 				"1234:11e8=dac", EDU "=sac", EDU32 "=dma32,", "dma",
 				"0000:00:04.0=dac,0000:00:05.0=dma32", "" };
-			const char *w = words[rndn(sizeof(words) / sizeof(words[0]))];
+			const char *w = words[rndn(ARRAY_SIZE(words))];
 			static const char sp[] = " \t\n\v\f\r";
 
 			len = 0;
@@ -1566,7 +1698,7 @@ static bool load_safe(const struct expect *x)
 		{ "0000:00:08.0", 0x8086, 0x10d3 } };
 	unsigned int i;
 
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(known); i++) {
 		const char *p = expected_policy(x, known[i].dev, known[i].v, known[i].d);
 
 		if (!strcmp(p, "default"))
@@ -1643,7 +1775,7 @@ static void mk_devices(char *o, size_t size, bool bad)
 
 	o[0] = '\0';
 	for (i = 0; i < n && len + 64 < size; i++) {
-		const char *k = keys[rndn(sizeof(keys) / sizeof(keys[0]))];
+		const char *k = keys[rndn(ARRAY_SIZE(keys))];
 
 		mk_policy(pol, sizeof(pol), false, !strcmp(k, EDU));
 		if (!strcmp(k, "1234:11e8") && amd)
@@ -2056,7 +2188,7 @@ int main(int argc, char **argv)
 		soak_dir = getenv("SOAK_DIR");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2)
-		die("usage: sacsoak nvme|edu|net-recv|net-send|policy|hostile|modload|selftest ...");
+		die("usage: sacsoak nvme|edu|net-recv|net-send|policy|hostile|modload|e1000e-reset|link-fixed|selftest ...");
 	if (!strcmp(argv[1], "nvme"))
 		return cmd_nvme(argc, argv);
 	if (!strcmp(argv[1], "edu"))
@@ -2071,6 +2203,10 @@ int main(int argc, char **argv)
 		return cmd_hostile(argc, argv);
 	if (!strcmp(argv[1], "modload"))
 		return cmd_modload(argc, argv);
+	if (!strcmp(argv[1], "link-fixed"))
+		return cmd_link_fixed(argc, argv);
+	if (!strcmp(argv[1], "e1000e-reset"))
+		return cmd_e1000e_reset(argc, argv);
 	if (!strcmp(argv[1], "selftest"))
 		return cmd_selftest();
 	die("unknown command %s", argv[1]);
