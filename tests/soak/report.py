@@ -214,7 +214,9 @@ def write_md(db):
       "(both planes), at random; the edu that drops high address bits only ever gets "
       "`dma32` or `sac` (anything else would fault by design);")
     w("3. **structure churn**: PCI remove/rescan and driver unbind/bind of both edus and the "
-      "first e1000e port (its address set again after each), and on 6.12/7.2 IOMMU group "
+      "first e1000e port (its address set again after each; the port is unbound before "
+      "its removal and its ring registers cleared while unbound, \"The e1000e read "
+      "faults\" below), and on 6.12/7.2 IOMMU group "
       "type changes (`identity`, `DMA`, `DMA-FQ`) while unbound; module unload/load cycles "
       "(the module loaded 0.3-3 s each time);")
     w("4. **hostile input**: random bytes, lengths up to 3 pages, words bent (a byte changed, "
