@@ -49,6 +49,11 @@ wait_up() {
 	done
 	return 1
 }
+# port_up IFNAME: the port's address, and up.
+port_up() {
+	ip addr add 10.99.0.1/24 dev "$1" 2>/dev/null
+	ip link set "$1" up
+}
 TYPE=/sys/bus/pci/devices/$NIC0/iommu_group/type
 type0=$(cat $TYPE)
 a=$(wait_if $NIC0) && b=$(wait_if $NIC1) || { not_ok "both e1000e ports have interfaces"; done_testing; }
@@ -89,8 +94,7 @@ open_port() {
 	sacsoak link-fixed $a 2>> $ERR || { problem "link-fixed $a failed"; return; }
 	ip netns exec e1k timeout 2 ping -i 0.1 10.99.0.1 > /dev/null 2>&1
 	n0=$(iommu_faults $NIC0)
-	ip addr add 10.99.0.1/24 dev "$a" 2>/dev/null
-	ip link set "$a" up
+	port_up "$a"
 	n=$(wait_iommu_fault $NIC0 $n0)
 	echo "$((n - n0)) $(dmesg | grep "Request device \[\(0000:\)\?${NIC0#0000:}\] fault addr" |
 		tail -n 1 | grep -oE 'fault addr 0x[0-9a-f]+' | cut -d' ' -f3)"
@@ -104,8 +108,7 @@ trial() {
 	echo identity > $TYPE || problem "identity refused"
 	echo $NIC0 > /sys/bus/pci/drivers/e1000e/bind
 	a=$(wait_if $NIC0)
-	ip addr add 10.99.0.1/24 dev "$a" 2>/dev/null
-	ip link set "$a" up
+	port_up "$a"
 	wait_up "$a" || problem "link of $a not up in the identity domain"
 	ip netns exec e1k ping -c 5 -i 0.2 -W 2 10.99.0.1 > /dev/null 2>&1 ||
 		problem "no traffic in the identity domain"
@@ -138,8 +141,7 @@ echo $type0 > $TYPE
 echo $NIC0 > /sys/bus/pci/drivers/e1000e/bind
 check_eq "the port's group type is back" "$type0" "$(cat $TYPE)"
 a=$(wait_if $NIC0)
-ip addr add 10.99.0.1/24 dev "$a" 2>/dev/null
-ip link set "$a" up
+port_up "$a"
 wait_up "$a"
 for i in $(seq 1 10); do
 	ip netns exec e1k ping -c 1 -W 1 10.99.0.1 > /dev/null 2>&1 && break

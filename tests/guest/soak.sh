@@ -119,10 +119,13 @@ wait_bound() {
 # when the next open enables receive with the link up, QEMU reads the
 # freed ring (a DMAR fault that is not the module's, tests/soak/notes.md;
 # tests/guest/soak-e1000e.sh reproduces it).
+# Returns 1, saying so, when the reset failed.
 unbind() {
 	echo $1 > /sys/bus/pci/drivers/$2/unbind
 	[ $2 = e1000e ] || return 0
-	sacsoak e1000e-reset $1
+	sacsoak e1000e-reset $1 && return 0
+	echo "ring reset of $1 failed" >&2
+	return 1
 }
 structure() {
 	local end=$(( $(date +%s) + SECS )) rr=0 ub=0 gt=0 bad=0 d drv t
@@ -134,8 +137,7 @@ structure() {
 		esac
 		case $((RANDOM % 10)) in
 		0|1|2|3|4)	# remove and rescan (the e1000e port: unbound first)
-			if [ $drv = e1000e ] && ! unbind $d $drv; then
-				bad=$((bad + 1)); echo "ring reset of $d failed" >&2; fi
+			[ $drv = e1000e ] && { unbind $d $drv || bad=$((bad + 1)); }
 			echo 1 > /sys/bus/pci/devices/$d/remove
 			sleep 0.$((RANDOM % 5))
 			echo 1 > /sys/bus/pci/rescan
@@ -143,14 +145,14 @@ structure() {
 				bad=$((bad + 1)); echo "remove/rescan of $d: not bound to $drv again" >&2; fi
 			;;
 		5|6|7)		# unbind and bind
-			unbind $d $drv || { bad=$((bad + 1)); echo "ring reset of $d failed" >&2; }
+			unbind $d $drv || bad=$((bad + 1))
 			sleep 0.$((RANDOM % 3))
 			echo $d > /sys/bus/pci/drivers/$drv/bind
 			if wait_bound $d $drv; then ub=$((ub + 1)); else
 				bad=$((bad + 1)); echo "unbind/bind of $d: not bound again" >&2; fi
 			;;
 		*)		# group type while unbound (6.12+), else unbind/bind
-			unbind $d $drv || { bad=$((bad + 1)); echo "ring reset of $d failed" >&2; }
+			unbind $d $drv || bad=$((bad + 1))
 			if [ -n "$GROUPS_TYPE" ]; then
 				case $((RANDOM % 3)) in 0) t=identity ;; 1) t=DMA ;; *) t=DMA-FQ ;; esac
 				if echo $t > /sys/bus/pci/devices/$d/iommu_group/type &&
