@@ -79,6 +79,8 @@
 
 #define SAC_EDU_POLL_US		1000
 #define SAC_EDU_TIMEOUT_MAX_MS	60000
+/* After a timeout, how many more timeout_ms to watch for a late finish. */
+#define SAC_EDU_LATE_FACTOR	5
 
 /* Limits of the debugfs controls. */
 #define SAC_EDU_INPUT_MAX	64
@@ -223,6 +225,33 @@ static void sac_edu_xfer_free(struct sac_edu *edu, struct sac_edu_xfer *x)
 }
 
 /*
+ * A transfer did not finish within timeout_ms of its command. Watch the
+ * device SAC_EDU_LATE_FACTOR times as long again, only to tell a transfer
+ * QEMU finished late (its edu timer ran late) from one it never finished,
+ * and say which. The roundtrip stays a timeout either way.
+ */
+static void sac_edu_report_timeout(struct sac_edu *edu, const char *what,
+				   size_t len, ktime_t start)
+{
+	struct device *dev = sac_edu_dev(edu);
+	u32 cmd;
+	int ret;
+
+	ret = readl_poll_timeout(edu->mmio + EDU_REG_DMA_CMD, cmd,
+				 !(cmd & EDU_DMA_CMD_RUN), SAC_EDU_POLL_US,
+				 (u64)SAC_EDU_LATE_FACTOR * timeout_ms *
+				 USEC_PER_MSEC);
+	if (ret)
+		dev_warn(dev,
+			 "DMA timed out (%s, %zu bytes): still busy %lld ms after its command, parking its buffers\n",
+			 what, len, ktime_ms_delta(ktime_get(), start));
+	else
+		dev_warn(dev,
+			 "DMA timed out (%s, %zu bytes): the device finished it %lld ms after its command, late; parking its buffers\n",
+			 what, len, ktime_ms_delta(ktime_get(), start));
+}
+
+/*
  * Release the parked transfer once the device is idle. Returns 0 when
  * nothing is parked any more, -ETIMEDOUT if the device is still busy.
  */
@@ -246,6 +275,9 @@ static int sac_edu_roundtrip(struct sac_edu *edu, size_t size)
 	struct device *dev = sac_edu_dev(edu);
 	struct sac_edu_xfer x = { .size = size };
 	enum sac_edu_rt_result res;
+	const char *what;
+	ktime_t start;
+	int timedout;
 	size_t i;
 
 	x.to = kmalloc(size, GFP_KERNEL);
@@ -285,10 +317,17 @@ static int sac_edu_roundtrip(struct sac_edu *edu, size_t size)
 	x.mapped_from = true;
 	edu->rt_iova_from = x.iova_from;
 
-	if (sac_edu_dma(edu, x.iova_to, EDU_DMA_BUF, size, 0) ||
-	    sac_edu_dma(edu, EDU_DMA_BUF, x.iova_from, size,
-			EDU_DMA_CMD_TO_RAM)) {
-		dev_warn(dev, "DMA timed out, parking its buffers\n");
+	what = "RAM to device";
+	start = ktime_get();
+	timedout = sac_edu_dma(edu, x.iova_to, EDU_DMA_BUF, size, 0);
+	if (!timedout) {
+		what = "device to RAM";
+		start = ktime_get();
+		timedout = sac_edu_dma(edu, EDU_DMA_BUF, x.iova_from, size,
+				       EDU_DMA_CMD_TO_RAM);
+	}
+	if (timedout) {
+		sac_edu_report_timeout(edu, what, size, start);
 		edu->parked = x;
 		edu->rt_result = SAC_EDU_RT_TIMEOUT;
 		return 0;

@@ -1,0 +1,75 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# sac_edu's timeout path, which the soak's verdict rests on: a transfer
+# that outlives timeout_ms ends the round trip as "timeout", parks its
+# buffers, and the kernel log says which transfer it was and whether the
+# device finished it late or was still busy. QEMU's edu takes 100 ms per
+# transfer, so timeout_ms=1 sees it still busy (watched 5 ms more) and
+# timeout_ms=40 sees it finish late (watched 200 ms more).
+# timeout: 120
+. ./lib.sh
+
+D=/sys/kernel/debug/sac_edu/$EDU
+
+# trial NAME TIMEOUT_MS: load sac_edu with that timeout and run one 512-byte
+# round trip; $rt is its result, $line the first "DMA timed out" line it
+# logged (empty if none).
+trial() {
+	rt= line=
+	unload_sac sac_edu || return 1
+	echo "edu-timeout: $1" > /dev/kmsg
+	load_sac sac_edu timeout_ms="$2" || return 1
+	echo 512 > "$D/roundtrip"
+	r=$(cat "$D/roundtrip")
+	diag "$1: roundtrip reads: $r"
+	rt=${r%% *}
+	line=$(dmesg | sed -n "/edu-timeout: $1\$/,\$p" | grep -m1 "$EDU: DMA timed out")
+}
+
+# ms_after LINE: the N of "N ms after its command" in LINE.
+ms_after() {
+	echo "$1" | sed -n 's/.* \([0-9]*\) ms after its command.*/\1/p'
+}
+
+check "sac_edu.ko loads with timeout_ms=1" trial busy 1
+check_eq "timeout_ms=1: the round trip ends as a timeout" result=timeout "$rt"
+diag "logged: $line"
+check "timeout_ms=1: the log names the transfer and says the device is still busy" \
+	sh -c "echo '$line' | grep -q 'DMA timed out (RAM to device, 512 bytes): still busy [0-9]* ms after its command, parking its buffers'"
+n=$(ms_after "$line")
+check "timeout_ms=1: still busy ${n:-?} ms after the command (>= 6: 1 ms, then 5 ms watched; < 100: the edu's time)" \
+	sh -c "[ '${n:-x}' -ge 6 ] 2>/dev/null && [ '$n' -lt 100 ]"
+
+# Let the parked transfer finish before the unload, so nothing leaks.
+sleep 0.3
+check "sac_edu.ko loads with timeout_ms=40" trial late 40
+check_eq "timeout_ms=40: the round trip ends as a timeout" result=timeout "$rt"
+diag "logged: $line"
+check "timeout_ms=40: the log names the transfer and says the device finished it late" \
+	sh -c "echo '$line' | grep -q 'DMA timed out (RAM to device, 512 bytes): the device finished it [0-9]* ms after its command, late; parking its buffers'"
+n=$(ms_after "$line")
+# QEMU sets the edu's timer in whole ms of its clock, and the guest's clock
+# may run a little apart from it: 90 ms, not 100, is the floor.
+check "timeout_ms=40: finished ${n:-?} ms after the command (>= 90: the edu's 100 ms; < 240: 40 ms, then 200 ms watched)" \
+	sh -c "[ '${n:-x}' -ge 90 ] 2>/dev/null && [ '$n' -lt 240 ]"
+
+# A round trip after a late finish releases the parked buffers and runs:
+# with timeout_ms=40 it times out again, on a fresh transfer.
+echo "edu-timeout: again" > /dev/kmsg
+echo 512 > "$D/roundtrip"
+r=$(cat "$D/roundtrip")
+check_eq "timeout_ms=40: the next round trip unparks and times out on a new transfer" \
+	result=timeout "${r%% *}"
+check_eq "... and logs one more timeout" 1 \
+	"$(dmesg | sed -n '/edu-timeout: again$/,$p' | grep -c "$EDU: DMA timed out")"
+
+sleep 0.3
+check "sac_edu.ko unloads with nothing left busy" unload_sac sac_edu
+check_eq "no buffers were leaked on the way" 0 \
+	"$(dmesg | sed -n '/edu-timeout: busy$/,$p' | grep -c 'DMA still busy: leaking')"
+check "sac_edu.ko loads with its default timeout" load_sac sac_edu
+echo 512 > "$D/roundtrip"
+r=$(cat "$D/roundtrip")
+check_eq "with the default timeout the edu's round trip is byte-exact again" result=ok "${r%% *}"
+check "sac_edu.ko unloads" unload_sac sac_edu
+done_testing
