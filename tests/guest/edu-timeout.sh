@@ -26,32 +26,32 @@ trial() {
 	line=$(dmesg | sed -n "/edu-timeout: $1\$/,\$p" | grep -m1 "$EDU: DMA timed out")
 }
 
-# ms_after LINE: the N of "N ms after its command" in LINE.
-ms_after() {
-	echo "$1" | sed -n 's/.* \([0-9]*\) ms after its command.*/\1/p'
+# trial_checks NAME TIMEOUT_MS WHAT PATTERN MIN MAX WHY: run trial NAME
+# with TIMEOUT_MS; its round trip must end as a timeout, its log line say
+# WHAT by matching PATTERN, and its "N ms after its command" lie in
+# [MIN, MAX) for the reason WHY.
+trial_checks() {
+	check "sac_edu.ko loads with timeout_ms=$2" trial "$1" "$2"
+	check_eq "timeout_ms=$2: the round trip ends as a timeout" result=timeout "$rt"
+	diag "logged: $line"
+	check "timeout_ms=$2: the log names the transfer and says $3" \
+		sh -c "echo '$line' | grep -q 'DMA timed out (RAM to device, 512 bytes): $4'"
+	n=$(echo "$line" | sed -n 's/.* \([0-9]*\) ms after its command.*/\1/p')
+	check "timeout_ms=$2: ${n:-?} ms after the command ($7)" \
+		sh -c "[ '${n:-x}' -ge $5 ] 2>/dev/null && [ '$n' -lt $6 ]"
 }
 
-check "sac_edu.ko loads with timeout_ms=1" trial busy 1
-check_eq "timeout_ms=1: the round trip ends as a timeout" result=timeout "$rt"
-diag "logged: $line"
-check "timeout_ms=1: the log names the transfer and says the device is still busy" \
-	sh -c "echo '$line' | grep -q 'DMA timed out (RAM to device, 512 bytes): still busy [0-9]* ms after its command, parking its buffers'"
-n=$(ms_after "$line")
-check "timeout_ms=1: still busy ${n:-?} ms after the command (>= 6: 1 ms, then 5 ms watched; < 100: the edu's time)" \
-	sh -c "[ '${n:-x}' -ge 6 ] 2>/dev/null && [ '$n' -lt 100 ]"
+trial_checks busy 1 "the device is still busy" \
+	'still busy [0-9]* ms after its command, parking its buffers' 6 100 \
+	">= 6: 1 ms, then 5 ms watched; < 100: the edu's time"
 
 # Let the parked transfer finish before the unload, so nothing leaks.
 sleep 0.3
-check "sac_edu.ko loads with timeout_ms=40" trial late 40
-check_eq "timeout_ms=40: the round trip ends as a timeout" result=timeout "$rt"
-diag "logged: $line"
-check "timeout_ms=40: the log names the transfer and says the device finished it late" \
-	sh -c "echo '$line' | grep -q 'DMA timed out (RAM to device, 512 bytes): the device finished it [0-9]* ms after its command, late; parking its buffers'"
-n=$(ms_after "$line")
 # QEMU sets the edu's timer in whole ms of its clock, and the guest's clock
 # may run a little apart from it: 90 ms, not 100, is the floor.
-check "timeout_ms=40: finished ${n:-?} ms after the command (>= 90: the edu's 100 ms; < 240: 40 ms, then 200 ms watched)" \
-	sh -c "[ '${n:-x}' -ge 90 ] 2>/dev/null && [ '$n' -lt 240 ]"
+trial_checks late 40 "the device finished it late" \
+	'the device finished it [0-9]* ms after its command, late; parking its buffers' 90 240 \
+	">= 90: the edu's 100 ms; < 240: 40 ms, then 200 ms watched"
 
 # A round trip after a late finish releases the parked buffers and runs:
 # with timeout_ms=40 it times out again, on a fresh transfer.

@@ -167,6 +167,21 @@ kernel_mm() {
 # its ip has no netns support: use iproute2's, copied in from the host.
 ip() { /sbin/ip "$@"; }
 
+# ifname DEV: the network interface of PCI device DEV, empty if none.
+ifname() { ls "/sys/bus/pci/devices/$1/net" 2>/dev/null | head -n1; }
+
+# wait_ifname DEV: up to 10 s for DEV's interface (a bind or a rescan
+# creates it after the driver's probe returns); prints its name.
+wait_ifname() {
+	local i a
+	for i in $(seq 1 40); do
+		a=$(ifname "$1")
+		[ -n "$a" ] && { echo "$a"; return 0; }
+		sleep 0.25
+	done
+	return 1
+}
+
 # fill_class DEV: map 8 x 256 KiB on DEV (too big for the IOVA caches,
 # which may still hold IOVAs below 4 GiB from earlier mappings), release
 # them; prints "below", "above" or "mixed".

@@ -8,12 +8,7 @@
 # timeout: 180
 . ./lib.sh
 
-ifname() { ls "/sys/bus/pci/devices/$1/net" 2>/dev/null | head -n1; }
-for i in 1 2 3 4 5 6 7 8 9 10; do
-	a=$(ifname "$NIC0"); b=$(ifname "$NIC1")
-	[ -n "$a" ] && [ -n "$b" ] && break
-	sleep 1
-done
+a=$(wait_ifname "$NIC0"); b=$(wait_ifname "$NIC1")
 [ -n "$a" ] && [ -n "$b" ] || { not_ok "both e1000e ports have interfaces ($a, $b)"; done_testing; }
 ok "e1000e ports $NIC0=$a $NIC1=$b"
 

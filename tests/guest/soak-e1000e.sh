@@ -29,17 +29,6 @@
 . ./lib.sh
 
 command -v sacsoak > /dev/null || skip_all "sacsoak is not in the guest (make -C tests/soak)"
-ifname() { ls "/sys/bus/pci/devices/$1/net" 2>/dev/null | head -n1; }
-# wait_if DEV: up to 10 s for DEV's interface; prints its name.
-wait_if() {
-	local i a
-	for i in $(seq 1 40); do
-		a=$(ifname "$1")
-		[ -n "$a" ] && { echo "$a"; return 0; }
-		sleep 0.25
-	done
-	return 1
-}
 # wait_up IFNAME: up to 10 s for the link to be up.
 wait_up() {
 	local i
@@ -56,7 +45,7 @@ port_up() {
 }
 TYPE=/sys/bus/pci/devices/$NIC0/iommu_group/type
 type0=$(cat $TYPE)
-a=$(wait_if $NIC0) && b=$(wait_if $NIC1) || { not_ok "both e1000e ports have interfaces"; done_testing; }
+a=$(wait_ifname $NIC0) && b=$(wait_ifname $NIC1) || { not_ok "both e1000e ports have interfaces"; done_testing; }
 mac=$(cat /sys/class/net/$a/address)
 ip netns add e1k || { not_ok "create network namespace"; done_testing; }
 ip link set "$b" netns e1k
@@ -89,7 +78,7 @@ problem() { echo "$*" >> $ERR; }
 open_port() {
 	local n0 a
 	echo $NIC0 > /sys/bus/pci/drivers/e1000e/bind
-	a=$(wait_if $NIC0) || { problem "no interface after the bind"; return; }
+	a=$(wait_ifname $NIC0) || { problem "no interface after the bind"; return; }
 	sleep 1.5	# the probe's autonegotiation (500 ms in QEMU) is over
 	sacsoak link-fixed $a 2>> $ERR || { problem "link-fixed $a failed"; return; }
 	ip netns exec e1k timeout 2 ping -i 0.1 10.99.0.1 > /dev/null 2>&1
@@ -107,7 +96,7 @@ trial() {
 	sacsoak e1000e-reset $NIC0 2>> $ERR || problem "e1000e-reset failed"
 	echo identity > $TYPE || problem "identity refused"
 	echo $NIC0 > /sys/bus/pci/drivers/e1000e/bind
-	a=$(wait_if $NIC0)
+	a=$(wait_ifname $NIC0)
 	port_up "$a"
 	wait_up "$a" || problem "link of $a not up in the identity domain"
 	ip netns exec e1k ping -c 5 -i 0.2 -W 2 10.99.0.1 > /dev/null 2>&1 ||
@@ -140,7 +129,7 @@ sacsoak e1000e-reset $NIC0
 echo $type0 > $TYPE
 echo $NIC0 > /sys/bus/pci/drivers/e1000e/bind
 check_eq "the port's group type is back" "$type0" "$(cat $TYPE)"
-a=$(wait_if $NIC0)
+a=$(wait_ifname $NIC0)
 port_up "$a"
 wait_up "$a"
 for i in $(seq 1 10); do

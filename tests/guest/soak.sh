@@ -68,24 +68,15 @@ check "sac_edu.ko loads" load_sac sac_edu
 for i in $(seq 1 10); do [ -b /dev/nvme0n1 ] && break; sleep 1; done
 check "nvme namespace present" [ -b /dev/nvme0n1 ]
 
-ifname() { ls "/sys/bus/pci/devices/$1/net" 2>/dev/null | head -n1; }
 # nic0_up: (re)configure the first port after it came back.
 nic0_up() {
-	local i a
-	for i in $(seq 1 40); do
-		a=$(ifname "$NIC0")
-		[ -n "$a" ] && break
-		sleep 0.25
-	done
-	[ -n "$a" ] || return 1
+	local a
+	a=$(wait_ifname "$NIC0") || return 1
 	ip addr add 10.99.0.1/24 dev "$a" 2>/dev/null
 	ip link set "$a" up
 }
-for i in $(seq 1 10); do
-	[ -n "$(ifname $NIC0)" ] && [ -n "$(ifname $NIC1)" ] && break
-	sleep 1
-done
-b=$(ifname "$NIC1")
+wait_ifname "$NIC0" > /dev/null
+b=$(wait_ifname "$NIC1")
 ip netns add soak 2>/dev/null
 ip link set "$b" netns soak
 ip netns exec soak ip addr add 10.99.0.2/24 dev "$b"
