@@ -62,5 +62,14 @@ transfer "ip netns exec peer" env 10.99.0.2 "cat /sys/class/net/$a/statistics/rx
 transfer env "ip netns exec peer" 10.99.0.1 \
 	"ip netns exec peer cat /sys/class/net/$b/statistics/rx_bytes"
 rm -rf /tmp/www /tmp/received
+# "ip netns exec" forks: killing the first server's $srv left its httpd
+# in the namespace, which kept the namespace, and $b in it, alive after
+# the "ip netns del" for the rest of the boot (a later test that needs
+# both ports failed). End what still runs there, and see $b come back.
+left=$(ip netns pids peer)
+diag "still in the namespace: ${left:-nothing}"
+[ -z "$left" ] || kill $left
 ip netns del peer
+back=$(wait_ifname "$NIC1")
+check "$NIC1 is back from the deleted namespace (${back:-no interface after 10 s})" [ -n "$back" ]
 done_testing
