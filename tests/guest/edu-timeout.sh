@@ -9,20 +9,15 @@
 # timeout: 120
 . ./lib.sh
 
-D=/sys/kernel/debug/sac_edu/$EDU
-
 # trial NAME TIMEOUT_MS: load sac_edu with that timeout and run one 512-byte
-# round trip; $rt is its result, $line the first "DMA timed out" line it
+# round trip; $res is its result, $line the first "DMA timed out" line it
 # logged (empty if none).
 trial() {
-	rt= line=
+	res= line=
 	unload_sac sac_edu || return 1
 	echo "edu-timeout: $1" > /dev/kmsg
 	load_sac sac_edu timeout_ms="$2" || return 1
-	echo 512 > "$D/roundtrip"
-	r=$(cat "$D/roundtrip")
-	diag "$1: roundtrip reads: $r"
-	rt=${r%% *}
+	res=$(rt "$EDU" 512)
 	line=$(dmesg | sed -n "/edu-timeout: $1\$/,\$p" | grep -m1 "$EDU: DMA timed out")
 }
 
@@ -32,7 +27,7 @@ trial() {
 # [MIN, MAX) for the reason WHY.
 trial_checks() {
 	check "sac_edu.ko loads with timeout_ms=$2" trial "$1" "$2"
-	check_eq "timeout_ms=$2: the round trip ends as a timeout" result=timeout "$rt"
+	check_eq "timeout_ms=$2: the round trip ends as a timeout" timeout "$res"
 	diag "logged: $line"
 	check "timeout_ms=$2: the log names the transfer and says $3" \
 		sh -c "echo '$line' | grep -q 'DMA timed out (RAM to device, 512 bytes): $4'"
@@ -56,10 +51,8 @@ trial_checks late 40 "the device finished it late" \
 # A round trip after a late finish releases the parked buffers and runs:
 # with timeout_ms=40 it times out again, on a fresh transfer.
 echo "edu-timeout: again" > /dev/kmsg
-echo 512 > "$D/roundtrip"
-r=$(cat "$D/roundtrip")
 check_eq "timeout_ms=40: the next round trip unparks and times out on a new transfer" \
-	result=timeout "${r%% *}"
+	timeout "$(rt "$EDU" 512)"
 check_eq "... and logs one more timeout" 1 \
 	"$(dmesg | sed -n '/edu-timeout: again$/,$p' | grep -c "$EDU: DMA timed out")"
 
@@ -68,8 +61,6 @@ check "sac_edu.ko unloads with nothing left busy" unload_sac sac_edu
 check_eq "no buffers were leaked on the way" 0 \
 	"$(dmesg | sed -n '/edu-timeout: busy$/,$p' | grep -c 'DMA still busy: leaking')"
 check "sac_edu.ko loads with its default timeout" load_sac sac_edu
-echo 512 > "$D/roundtrip"
-r=$(cat "$D/roundtrip")
-check_eq "with the default timeout the edu's round trip is byte-exact again" result=ok "${r%% *}"
+check_eq "with the default timeout the edu's round trip is byte-exact again" ok "$(rt "$EDU" 512)"
 check "sac_edu.ko unloads" unload_sac sac_edu
 done_testing
