@@ -23,6 +23,16 @@
  * One value per control file. A bad write returns -EINVAL and changes
  * nothing. Everything is root only: 0400 to read, 0600/0200 to write.
  *
+ * The files have read, write and llseek and nothing else: no open or
+ * release of their own, no state kept between calls. Each read formats the
+ * whole text anew (sac_dbg_read()). Where the kernel has debugfs's short
+ * file operations (compat.h, 6.13+) an open then takes no module
+ * reference: rmmod goes ahead while files are open (their reads and writes
+ * fail with EIO once the files are removed), and an open racing rmmod
+ * cannot meet the kernel's "debugfs file owner did not clean up at exit"
+ * warning (tests/guest/debugfs-unload-race.sh). Older kernels pin the
+ * module while a file is open, and keep that race (docs/RELIABILITY.md).
+ *
  * This file only uses the core's API (sac.h). Device directories follow the
  * core's device table through the sac_frontend callbacks, which run under
  * the core's table mutex; the handlers below never take that mutex, so
@@ -32,17 +42,30 @@
 
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/limits.h>
+#include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/seq_file.h>
+#include <linux/seq_buf.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "sac.h"
 #include "sac_debugfs.h"
 
 /* Longest write accepted, including a trailing newline. */
 #define SAC_DBG_INPUT_MAX	128
+
+/* A text is formatted in a page, or in twice that until it fits, up to: */
+#define SAC_DBG_TEXT_MAX	(64 * 1024)
+
+/*
+ * Where a read that returned the end of a text leaves the file offset:
+ * past any text, so the next read returns 0 (end of file) and does not
+ * format the text again. Any offset from here on reads as end of file.
+ */
+#define SAC_DBG_EOF		((loff_t)INT_MAX)
 
 static struct dentry *sac_dbg_root;
 static struct dentry *sac_dbg_devices;
@@ -63,24 +86,61 @@ static char *sac_dbg_input(const char __user *ubuf, size_t count,
 }
 
 /*
- * A read-write control file: NAME_show() for reads (seq_file), NAME_write()
- * for writes. The kernel's DEFINE_SHOW_STORE_ATTRIBUTE() is the same, from
- * 6.2 on (include/linux/seq_file.h); 6.1 lacks it.
+ * Read: format the whole text with show(), into a buffer of this call's
+ * own, and copy the part asked for. A read from offset 0 gets a new
+ * snapshot; one that returns the end of the text moves the offset to
+ * SAC_DBG_EOF, so cat and read-to-end loops see one snapshot. A reader
+ * whose buffer is smaller than the text gets the rest of a newer snapshot
+ * on its next read (the texts are small: stats is under 1 KiB).
  */
-#define SAC_DBG_SHOW_STORE(name)					\
-static int name##_open(struct inode *inode, struct file *file)		\
-{									\
-	return single_open(file, name##_show, inode->i_private);	\
-}									\
-									\
-static const struct file_operations name##_fops = {			\
-	.owner		= THIS_MODULE,					\
-	.open		= name##_open,					\
-	.read		= seq_read,					\
-	.write		= name##_write,					\
-	.llseek		= seq_lseek,					\
-	.release	= single_release,				\
+static ssize_t sac_dbg_read(struct file *file, char __user *ubuf,
+			    size_t count, loff_t *ppos,
+			    int (*show)(struct seq_buf *s, void *data))
+{
+	size_t size = PAGE_SIZE;
+	struct seq_buf s;
+	ssize_t ret;
+	char *buf;
+
+	if (*ppos < 0)
+		return -EINVAL;
+	if (*ppos >= SAC_DBG_EOF)
+		return 0;
+	for (;;) {
+		buf = kvmalloc(size, GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+		seq_buf_init(&s, buf, size);
+		ret = show(&s, file->private_data);
+		if (ret || !seq_buf_has_overflowed(&s))
+			break;
+		kvfree(buf);
+		/* Never seen: every text is far below the cap. */
+		if (size >= SAC_DBG_TEXT_MAX)
+			return -EFBIG;
+		size *= 2;
+	}
+	if (!ret) {
+		ret = simple_read_from_buffer(ubuf, count, ppos, buf,
+					      seq_buf_used(&s));
+		if (ret > 0 && *ppos >= seq_buf_used(&s))
+			*ppos = SAC_DBG_EOF;
+	}
+	kvfree(buf);
+	return ret;
 }
+
+/*
+ * A file NAME read through NAME_show(), written through WRITE (NULL: read
+ * only).
+ */
+#define SAC_DBG_FILE(name, write)					\
+static ssize_t name##_read(struct file *file, char __user *ubuf,	\
+			   size_t count, loff_t *ppos)			\
+{									\
+	return sac_dbg_read(file, ubuf, count, ppos, name##_show);	\
+}									\
+static SAC_DEBUGFS_FOPS(name##_fops, name##_read, write, default_llseek)
 
 /* A write of "0" or "1" (a switch): 0 and *on, or the error. */
 static int sac_dbg_input_bool(const char __user *ubuf, size_t count,
@@ -98,25 +158,25 @@ static int sac_dbg_input_bool(const char __user *ubuf, size_t count,
 	return 0;
 }
 
-static void sac_dbg_show_counters(struct seq_file *m, const struct sac_stats *s)
+static void sac_dbg_show_counters(struct seq_buf *m, const struct sac_stats *s)
 {
 	int i;
 
 	for (i = 0; i < SAC_CNT_NR; i++)
-		seq_printf(m, "%s %llu\n", sac_counter_name(i), s->cnt[i]);
+		seq_buf_printf(m, "%s %llu\n", sac_counter_name(i), s->cnt[i]);
 }
 
 /* ---------------------------------------------------------------------- */
 /* Top level                                                              */
 
-static int sac_dbg_version_show(struct seq_file *m, void *unused)
+static int sac_dbg_version_show(struct seq_buf *m, void *data)
 {
-	seq_printf(m, "%s\n", sac_version());
+	seq_buf_printf(m, "%s\n", sac_version());
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(sac_dbg_version);
+SAC_DBG_FILE(sac_dbg_version, NULL);
 
-static int sac_dbg_stats_show(struct seq_file *m, void *unused)
+static int sac_dbg_stats_show(struct seq_buf *m, void *data)
 {
 	struct sac_hook_info hi;
 	struct sac_stats s;
@@ -124,26 +184,26 @@ static int sac_dbg_stats_show(struct seq_file *m, void *unused)
 	sac_global_stats(&s);
 	sac_hook_info(&hi);
 	sac_dbg_show_counters(m, &s);
-	seq_printf(m, "hook %s\n", hi.registered ? "registered" : "unregistered");
+	seq_buf_printf(m, "hook %s\n", hi.registered ? "registered" : "unregistered");
 	if (hi.inflight < 0)
-		seq_puts(m, "inflight -\n");
+		seq_buf_printf(m, "inflight -\n");
 	else
-		seq_printf(m, "inflight %ld\n", hi.inflight);
-	seq_printf(m, "devices %u\n", hi.devices);
-	seq_printf(m, "default_policy %s\n",
+		seq_buf_printf(m, "inflight %ld\n", hi.inflight);
+	seq_buf_printf(m, "devices %u\n", hi.devices);
+	seq_buf_printf(m, "default_policy %s\n",
 		   sac_policy_name(sac_default_policy()));
-	seq_printf(m, "layout %s\n", hi.vouched ? "known" : "verified");
-	seq_printf(m, "native_bit %s\n", hi.native_bit ? "yes" : "no");
-	seq_printf(m, "forcedac %s\n",
+	seq_buf_printf(m, "layout %s\n", hi.vouched ? "known" : "verified");
+	seq_buf_printf(m, "native_bit %s\n", hi.native_bit ? "yes" : "no");
+	seq_buf_printf(m, "forcedac %s\n",
 		   hi.forcedac < 0 ? "unknown" : hi.forcedac ? "1" : "0");
-	seq_printf(m, "timing %s\n", hi.timing ? "on" : "off");
+	seq_buf_printf(m, "timing %s\n", hi.timing ? "on" : "off");
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(sac_dbg_stats);
+SAC_DBG_FILE(sac_dbg_stats, NULL);
 
-static int sac_dbg_default_policy_show(struct seq_file *m, void *unused)
+static int sac_dbg_default_policy_show(struct seq_buf *m, void *data)
 {
-	seq_printf(m, "%s\n", sac_policy_name(sac_default_policy()));
+	seq_buf_printf(m, "%s\n", sac_policy_name(sac_default_policy()));
 	return 0;
 }
 
@@ -169,7 +229,7 @@ static ssize_t sac_dbg_default_policy_write(struct file *file,
 	return count;
 }
 
-SAC_DBG_SHOW_STORE(sac_dbg_default_policy);
+SAC_DBG_FILE(sac_dbg_default_policy, sac_dbg_default_policy_write);
 
 static ssize_t sac_dbg_rearm_write(struct file *file, const char __user *ubuf,
 				   size_t count, loff_t *ppos)
@@ -188,11 +248,8 @@ static ssize_t sac_dbg_rearm_write(struct file *file, const char __user *ubuf,
 	return count;
 }
 
-static const struct file_operations sac_dbg_rearm_fops = {
-	.owner		= THIS_MODULE,
-	.write		= sac_dbg_rearm_write,
-	.llseek		= noop_llseek,
-};
+static SAC_DEBUGFS_FOPS(sac_dbg_rearm_fops, NULL, sac_dbg_rearm_write,
+			noop_llseek);
 
 static ssize_t sac_dbg_reset_stats_write(struct file *file,
 					 const char __user *ubuf,
@@ -211,15 +268,12 @@ static ssize_t sac_dbg_reset_stats_write(struct file *file,
 	return count;
 }
 
-static const struct file_operations sac_dbg_reset_stats_fops = {
-	.owner		= THIS_MODULE,
-	.write		= sac_dbg_reset_stats_write,
-	.llseek		= noop_llseek,
-};
+static SAC_DEBUGFS_FOPS(sac_dbg_reset_stats_fops, NULL, sac_dbg_reset_stats_write,
+			noop_llseek);
 
-static int sac_dbg_statistics_show(struct seq_file *m, void *unused)
+static int sac_dbg_statistics_show(struct seq_buf *m, void *data)
 {
-	seq_printf(m, "%d\n", sac_statistics_on());
+	seq_buf_printf(m, "%d\n", sac_statistics_on());
 	return 0;
 }
 
@@ -239,11 +293,11 @@ static ssize_t sac_dbg_statistics_write(struct file *file,
 	return count;
 }
 
-SAC_DBG_SHOW_STORE(sac_dbg_statistics);
+SAC_DBG_FILE(sac_dbg_statistics, sac_dbg_statistics_write);
 
-static int sac_dbg_timing_show(struct seq_file *m, void *unused)
+static int sac_dbg_timing_show(struct seq_buf *m, void *data)
 {
-	seq_printf(m, "%d\n", sac_timing_switched_on());
+	seq_buf_printf(m, "%d\n", sac_timing_switched_on());
 	return 0;
 }
 
@@ -261,17 +315,17 @@ static ssize_t sac_dbg_timing_write(struct file *file, const char __user *ubuf,
 	return count;
 }
 
-SAC_DBG_SHOW_STORE(sac_dbg_timing);
+SAC_DBG_FILE(sac_dbg_timing, sac_dbg_timing_write);
 
 /* ---------------------------------------------------------------------- */
 /* devices/<name>/                                                        */
 
-static int sac_dbg_dev_policy_show(struct seq_file *m, void *unused)
+static int sac_dbg_dev_policy_show(struct seq_buf *m, void *data)
 {
 	struct sac_dev_info info;
 
-	sac_dev_info(m->private, &info);
-	seq_printf(m, "%s\n", sac_policy_name(info.policy));
+	sac_dev_info(data, &info);
+	seq_buf_printf(m, "%s\n", sac_policy_name(info.policy));
 	return 0;
 }
 
@@ -279,7 +333,6 @@ static ssize_t sac_dbg_dev_policy_write(struct file *file,
 					const char __user *ubuf,
 					size_t count, loff_t *ppos)
 {
-	struct seq_file *m = file->private_data;
 	char buf[SAC_DBG_INPUT_MAX];
 	enum sac_policy policy;
 	int ret;
@@ -291,65 +344,65 @@ static ssize_t sac_dbg_dev_policy_write(struct file *file,
 	if (sac_policy_parse(s, true, &policy))
 		return -EINVAL;
 	/* EBUSY: the policy needs the hook, which cannot be registered. */
-	ret = sac_dev_set_policy(m->private, policy);
+	ret = sac_dev_set_policy(file->private_data, policy);
 	if (ret)
 		return ret;
 	*ppos += count;
 	return count;
 }
 
-SAC_DBG_SHOW_STORE(sac_dbg_dev_policy);
+SAC_DBG_FILE(sac_dbg_dev_policy, sac_dbg_dev_policy_write);
 
-static int sac_dbg_dev_state_show(struct seq_file *m, void *unused)
+static int sac_dbg_dev_state_show(struct seq_buf *m, void *data)
 {
 	struct sac_dev_info info;
 
-	sac_dev_info(m->private, &info);
-	seq_printf(m, "state %s\n", sac_state_name(info.state));
-	seq_printf(m, "policy %s\n", sac_policy_name(info.policy));
-	seq_printf(m, "effective_policy %s\n", sac_policy_name(info.effective));
-	seq_printf(m, "switches %u\n", info.switches);
-	seq_printf(m, "last_switch_ns %llu\n", info.switch_ns);
-	seq_printf(m, "last_switch_size %llu\n", info.switch_size);
-	seq_printf(m, "last_switch_by %s\n", sac_cause_name(info.switch_by));
-	seq_printf(m, "dma_limit_bits %u\n", info.dma_limit_bits);
-	seq_printf(m, "pci %s\n", info.pci ? "yes" : "no");
+	sac_dev_info(data, &info);
+	seq_buf_printf(m, "state %s\n", sac_state_name(info.state));
+	seq_buf_printf(m, "policy %s\n", sac_policy_name(info.policy));
+	seq_buf_printf(m, "effective_policy %s\n", sac_policy_name(info.effective));
+	seq_buf_printf(m, "switches %u\n", info.switches);
+	seq_buf_printf(m, "last_switch_ns %llu\n", info.switch_ns);
+	seq_buf_printf(m, "last_switch_size %llu\n", info.switch_size);
+	seq_buf_printf(m, "last_switch_by %s\n", sac_cause_name(info.switch_by));
+	seq_buf_printf(m, "dma_limit_bits %u\n", info.dma_limit_bits);
+	seq_buf_printf(m, "pci %s\n", info.pci ? "yes" : "no");
 	if (info.native_bit < 0)
-		seq_puts(m, "native_bit none\n");
+		seq_buf_printf(m, "native_bit none\n");
 	else
-		seq_printf(m, "native_bit %d\n", info.native_bit);
-	seq_printf(m, "layout %s\n", info.layout < 0 ? "unchecked" :
+		seq_buf_printf(m, "native_bit %d\n", info.native_bit);
+	seq_buf_printf(m, "layout %s\n", info.layout < 0 ? "unchecked" :
 		   info.layout ? "verified" : "failed");
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(sac_dbg_dev_state);
+SAC_DBG_FILE(sac_dbg_dev_state, NULL);
 
-static int sac_dbg_dev_stats_show(struct seq_file *m, void *unused)
+static int sac_dbg_dev_stats_show(struct seq_buf *m, void *data)
 {
 	struct sac_stats s;
 
-	sac_dev_stats(m->private, &s);
+	sac_dev_stats(data, &s);
 	sac_dbg_show_counters(m, &s);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(sac_dbg_dev_stats);
+SAC_DBG_FILE(sac_dbg_dev_stats, NULL);
 
-static int sac_dbg_dev_latency_show(struct seq_file *m, void *unused)
+static int sac_dbg_dev_latency_show(struct seq_buf *m, void *data)
 {
 	struct sac_stats s;
 	u64 lo, hi;
 	int b;
 
-	sac_dev_stats(m->private, &s);
+	sac_dev_stats(data, &s);
 	for (b = 0; b < SAC_LAT_BUCKETS; b++) {
 		sac_lat_bounds(b, &lo, &hi);
-		seq_printf(m, "%llu %llu %llu\n", lo, hi, s.lat[b]);
+		seq_buf_printf(m, "%llu %llu %llu\n", lo, hi, s.lat[b]);
 	}
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(sac_dbg_dev_latency);
+SAC_DBG_FILE(sac_dbg_dev_latency, NULL);
 
-static int sac_dbg_dev_iova32_show(struct seq_file *m, void *unused)
+static int sac_dbg_dev_iova32_show(struct seq_buf *m, void *data)
 {
 	struct sac_iova32 *v;
 	unsigned int k;
@@ -358,49 +411,49 @@ static int sac_dbg_dev_iova32_show(struct seq_file *m, void *unused)
 	v = kmalloc(sizeof(*v), GFP_KERNEL);
 	if (!v)
 		return -ENOMEM;
-	ret = sac_dev_iova32(m->private, v);
+	ret = sac_dev_iova32(data, v);
 	if (ret)
 		goto out;
-	seq_printf(m, "available %d\n", v->available);
-	seq_printf(m, "domain %s\n", sac_iova32_domain_name(v->domain));
+	seq_buf_printf(m, "available %d\n", v->available);
+	seq_buf_printf(m, "domain %s\n", sac_iova32_domain_name(v->domain));
 	if (!v->available) {
-		seq_printf(m, "reason %s\n", v->reason);
+		seq_buf_printf(m, "reason %s\n", v->reason);
 		goto out;
 	}
-	seq_printf(m, "group %d\n", v->group);
-	seq_printf(m, "group_devices %u\n", v->group_devices);
-	seq_printf(m, "shared_with %s\n",
+	seq_buf_printf(m, "group %d\n", v->group);
+	seq_buf_printf(m, "group_devices %u\n", v->group_devices);
+	seq_buf_printf(m, "shared_with %s\n",
 		   v->shared_with[0] ? v->shared_with : "-");
-	seq_printf(m, "granule %lu\n", v->granule);
-	seq_printf(m, "start_pfn %lu\n", v->start_pfn);
-	seq_printf(m, "limit32_pfn %lu\n", v->limit32_pfn);
-	seq_printf(m, "space32_pages %llu\n", v->space32_pages);
-	seq_printf(m, "reserved32_pages %llu\n", v->reserved32_pages);
-	seq_printf(m, "used32_pages %llu\n", v->used32_pages);
-	seq_printf(m, "used32_iovas %llu\n", v->used32_iovas);
-	seq_printf(m, "free32_pages %llu\n", v->free32_pages);
-	seq_printf(m, "gaps32 %llu\n", v->gaps32);
-	seq_printf(m, "largest_gap32_pages %llu\n", v->largest_gap32_pages);
-	seq_printf(m, "largest_fit32_pages %llu\n", v->largest_fit32_pages);
-	seq_printf(m, "max32_alloc_size %lu\n", v->max32_alloc_size);
-	seq_printf(m, "reserved_high_pages %llu\n", v->reserved_high_pages);
-	seq_printf(m, "used_high_pages %llu\n", v->used_high_pages);
-	seq_printf(m, "used_high_iovas %llu\n", v->used_high_iovas);
-	seq_printf(m, "rcache %d\n", v->rcache);
-	seq_printf(m, "cached32_iovas %llu\n", v->cached32_iovas);
-	seq_printf(m, "cached32_pages %llu\n", v->cached32_pages);
-	seq_printf(m, "cached_iovas %llu\n", v->cached_iovas);
-	seq_printf(m, "cached_pages %llu\n", v->cached_pages);
-	seq_printf(m, "walked_iovas %llu\n", v->walked_iovas);
-	seq_printf(m, "lock_holds %u\n", v->lock_holds);
-	seq_printf(m, "truncated %d\n", v->truncated);
+	seq_buf_printf(m, "granule %lu\n", v->granule);
+	seq_buf_printf(m, "start_pfn %lu\n", v->start_pfn);
+	seq_buf_printf(m, "limit32_pfn %lu\n", v->limit32_pfn);
+	seq_buf_printf(m, "space32_pages %llu\n", v->space32_pages);
+	seq_buf_printf(m, "reserved32_pages %llu\n", v->reserved32_pages);
+	seq_buf_printf(m, "used32_pages %llu\n", v->used32_pages);
+	seq_buf_printf(m, "used32_iovas %llu\n", v->used32_iovas);
+	seq_buf_printf(m, "free32_pages %llu\n", v->free32_pages);
+	seq_buf_printf(m, "gaps32 %llu\n", v->gaps32);
+	seq_buf_printf(m, "largest_gap32_pages %llu\n", v->largest_gap32_pages);
+	seq_buf_printf(m, "largest_fit32_pages %llu\n", v->largest_fit32_pages);
+	seq_buf_printf(m, "max32_alloc_size %lu\n", v->max32_alloc_size);
+	seq_buf_printf(m, "reserved_high_pages %llu\n", v->reserved_high_pages);
+	seq_buf_printf(m, "used_high_pages %llu\n", v->used_high_pages);
+	seq_buf_printf(m, "used_high_iovas %llu\n", v->used_high_iovas);
+	seq_buf_printf(m, "rcache %d\n", v->rcache);
+	seq_buf_printf(m, "cached32_iovas %llu\n", v->cached32_iovas);
+	seq_buf_printf(m, "cached32_pages %llu\n", v->cached32_pages);
+	seq_buf_printf(m, "cached_iovas %llu\n", v->cached_iovas);
+	seq_buf_printf(m, "cached_pages %llu\n", v->cached_pages);
+	seq_buf_printf(m, "walked_iovas %llu\n", v->walked_iovas);
+	seq_buf_printf(m, "lock_holds %u\n", v->lock_holds);
+	seq_buf_printf(m, "truncated %d\n", v->truncated);
 	for (k = 0; k < v->hist_buckets; k++)
-		seq_printf(m, "gap32_hist_%u %llu\n", k, v->gap32_hist[k]);
+		seq_buf_printf(m, "gap32_hist_%u %llu\n", k, v->gap32_hist[k]);
 out:
 	kfree(v);
 	return ret;
 }
-DEFINE_SHOW_ATTRIBUTE(sac_dbg_dev_iova32);
+SAC_DBG_FILE(sac_dbg_dev_iova32, NULL);
 
 static void sac_dbg_dev_add(struct sac_dev *sd)
 {

@@ -191,6 +191,32 @@ static inline void sac_native_bit_set(struct device *dev, bool on)
 #define sac_assign_str(dst, src)	__assign_str(dst)
 #endif
 
+/*
+ * v6.13: debugfs_create_file() takes a struct debugfs_short_fops (read,
+ * write, llseek) too, and gives such a file a proxy whose open takes no
+ * module reference and which has no release (7.2 include/linux/debugfs.h:
+ * "only read/write/llseek are supported and are proxied, so no module
+ * reference or release are needed"; fs/debugfs/file.c
+ * full_proxy_open_short()). 6.12's include/linux/debugfs.h has no such
+ * type: there the fops need the module as owner, and simple_open() for
+ * i_private. (Verified on 6.12 and 7.2; the release is from the upstream
+ * series.)
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define SAC_DEBUGFS_SHORT	1
+#define SAC_DEBUGFS_FOPS(name, rd, wr, seek)				\
+	const struct debugfs_short_fops name = {			\
+		.read = rd, .write = wr, .llseek = seek,		\
+	}
+#else
+#define SAC_DEBUGFS_SHORT	0
+#define SAC_DEBUGFS_FOPS(name, rd, wr, seek)				\
+	const struct file_operations name = {				\
+		.owner = THIS_MODULE, .open = simple_open,		\
+		.read = rd, .write = wr, .llseek = seek,		\
+	}
+#endif
+
 /* v6.12: dev->dma_iommu (use_dma_iommu()) tells that iommu-dma serves a device */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 #include <linux/iommu-dma.h>

@@ -64,8 +64,13 @@ err_params:
 static void __exit sac_exit(void)
 {
 	sac_params_stop();
-	sac_hook_exit();
+	/*
+	 * The files go first: on 6.13+ they may be open and written while
+	 * rmmod runs (compat.h SAC_DEBUGFS_FOPS), and a write of a policy
+	 * that needs the hook must not find it gone and register it again.
+	 */
 	sac_debugfs_exit();
+	sac_hook_exit();
 	sac_devtable_exit();
 	sac_params_exit();
 	pr_info("unloaded: devices are back with the kernel\n");
