@@ -182,6 +182,13 @@ wait_ifname() {
 	return 1
 }
 
+# port_up IFNAME: the first port's side of the soaks' link, 10.99.0.1/24
+# (an address already there is kept), and up.
+port_up() {
+	ip addr add 10.99.0.1/24 dev "$1" 2>/dev/null
+	ip link set "$1" up
+}
+
 # fill_class DEV: map 8 x 256 KiB on DEV (too big for the IOVA caches,
 # which may still hold IOVAs below 4 GiB from earlier mappings), release
 # them; prints "below", "above" or "mixed".

@@ -38,11 +38,6 @@ wait_up() {
 	done
 	return 1
 }
-# port_up IFNAME: the port's address, and up.
-port_up() {
-	ip addr add 10.99.0.1/24 dev "$1" 2>/dev/null
-	ip link set "$1" up
-}
 TYPE=/sys/bus/pci/devices/$NIC0/iommu_group/type
 type0=$(cat $TYPE)
 a=$(wait_ifname $NIC0) && b=$(wait_ifname $NIC1) || { not_ok "both e1000e ports have interfaces"; done_testing; }

@@ -72,8 +72,7 @@ check "nvme namespace present" [ -b /dev/nvme0n1 ]
 nic0_up() {
 	local a
 	a=$(wait_ifname "$NIC0") || return 1
-	ip addr add 10.99.0.1/24 dev "$a" 2>/dev/null
-	ip link set "$a" up
+	port_up "$a"
 }
 wait_ifname "$NIC0" > /dev/null
 b=$(wait_ifname "$NIC1")
