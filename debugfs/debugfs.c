@@ -191,11 +191,11 @@ static int sac_dbg_stats_show(struct seq_buf *m, void *data)
 		seq_buf_printf(m, "inflight %ld\n", hi.inflight);
 	seq_buf_printf(m, "devices %u\n", hi.devices);
 	seq_buf_printf(m, "default_policy %s\n",
-		   sac_policy_name(sac_default_policy()));
+		       sac_policy_name(sac_default_policy()));
 	seq_buf_printf(m, "layout %s\n", hi.vouched ? "known" : "verified");
 	seq_buf_printf(m, "native_bit %s\n", hi.native_bit ? "yes" : "no");
 	seq_buf_printf(m, "forcedac %s\n",
-		   hi.forcedac < 0 ? "unknown" : hi.forcedac ? "1" : "0");
+		       hi.forcedac < 0 ? "unknown" : hi.forcedac ? "1" : "0");
 	seq_buf_printf(m, "timing %s\n", hi.timing ? "on" : "off");
 	return 0;
 }
@@ -372,7 +372,7 @@ static int sac_dbg_dev_state_show(struct seq_buf *m, void *data)
 	else
 		seq_buf_printf(m, "native_bit %d\n", info.native_bit);
 	seq_buf_printf(m, "layout %s\n", info.layout < 0 ? "unchecked" :
-		   info.layout ? "verified" : "failed");
+		       info.layout ? "verified" : "failed");
 	return 0;
 }
 SAC_DBG_FILE(sac_dbg_dev_state, NULL);
@@ -423,7 +423,7 @@ static int sac_dbg_dev_iova32_show(struct seq_buf *m, void *data)
 	seq_buf_printf(m, "group %d\n", v->group);
 	seq_buf_printf(m, "group_devices %u\n", v->group_devices);
 	seq_buf_printf(m, "shared_with %s\n",
-		   v->shared_with[0] ? v->shared_with : "-");
+		       v->shared_with[0] ? v->shared_with : "-");
 	seq_buf_printf(m, "granule %lu\n", v->granule);
 	seq_buf_printf(m, "start_pfn %lu\n", v->start_pfn);
 	seq_buf_printf(m, "limit32_pfn %lu\n", v->limit32_pfn);

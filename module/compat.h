@@ -203,13 +203,11 @@ static inline void sac_native_bit_set(struct device *dev, bool on)
  * series.)
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
-#define SAC_DEBUGFS_SHORT	1
 #define SAC_DEBUGFS_FOPS(name, rd, wr, seek)				\
 	const struct debugfs_short_fops name = {			\
 		.read = rd, .write = wr, .llseek = seek,		\
 	}
 #else
-#define SAC_DEBUGFS_SHORT	0
 #define SAC_DEBUGFS_FOPS(name, rd, wr, seek)				\
 	const struct file_operations name = {				\
 		.owner = THIS_MODULE, .open = simple_open,		\

@@ -89,9 +89,12 @@ static int race_pre(struct kprobe *p, struct pt_regs *regs)
 	mod = (struct module *)regs_get_register(regs, race_reg_off);
 	if (strcmp(mod->name, target))
 		return 0;
-	if (mod->state != MODULE_STATE_LIVE || try_module_get(mod)) {
-		if (mod->state == MODULE_STATE_LIVE)
-			module_put(mod);
+	if (mod->state != MODULE_STATE_LIVE) {
+		WRITE_ONCE(missed, missed + 1);
+		return 0;
+	}
+	if (try_module_get(mod)) {
+		module_put(mod);
 		WRITE_ONCE(missed, missed + 1);
 		return 0;
 	}
