@@ -107,13 +107,15 @@ MODPROBE_CONF = $(DESTDIR)/etc/modprobe.d/iommu-sac.conf
 
 .PHONY: install uninstall dkms-install dkms-uninstall lint deb fuzz
 
-# iommu_sac.ko into /lib/modules/$(KVER)/updates (+ depmod), sacctl, its
+# iommu_sac.ko and iommu_sac_fops.ko (its debugfs file operations, which
+# modprobe loads first) into /lib/modules/$(KVER)/updates (+ depmod), sacctl, its
 # man page and completion under $(PREFIX), the example configuration (also
 # as /etc/modprobe.d/iommu-sac.conf when there is none: it is all comments).
 install: modules
 	@v=$$(modinfo -F vermagic iommu_sac.ko | cut -d' ' -f1); [ "$$v" = "$(KVER)" ] || \
 		{ echo "iommu_sac.ko is built for $$v, not KVER=$(KVER): make clean, then set KDIR too" >&2; exit 1; }
 	install -D -m 0644 iommu_sac.ko $(MODDIR)/iommu_sac.ko
+	install -D -m 0644 iommu_sac_fops.ko $(MODDIR)/iommu_sac_fops.ko
 	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
 	@if [ -f $(SACCTL)/Makefile ]; then \
 		$(MAKE) -C $(SACCTL) && \
@@ -127,7 +129,7 @@ install: modules
 
 # The reverse. /etc/modprobe.d/iommu-sac.conf stays when it was edited.
 uninstall:
-	rm -f $(MODDIR)/iommu_sac.ko
+	rm -f $(MODDIR)/iommu_sac.ko $(MODDIR)/iommu_sac_fops.ko
 	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
 	rm -f $(DESTDIR)$(SBINDIR)/sacctl $(DESTDIR)$(MANDIR)/man8/sacctl.8 $(DESTDIR)$(BASHCOMPDIR)/sacctl
 	rm -rf $(DESTDIR)$(DOCDIR)

@@ -23,15 +23,15 @@
  * One value per control file. A bad write returns -EINVAL and changes
  * nothing. Everything is root only: 0400 to read, 0600/0200 to write.
  *
- * The files have read, write and llseek and nothing else: no open or
- * release of their own, no state kept between calls. Each read formats the
- * whole text anew (sac_dbg_read()). Where the kernel has debugfs's short
- * file operations (compat.h, 6.13+) an open then takes no module
- * reference: rmmod goes ahead while files are open (their reads and writes
- * fail with EIO once the files are removed), and an open racing rmmod
- * cannot meet the kernel's "debugfs file owner did not clean up at exit"
- * warning (tests/guest/debugfs-unload-race.sh). Older kernels pin the
- * module while a file is open, and keep that race (docs/RELIABILITY.md).
+ * The files' operations are not in this module: they are in
+ * iommu_sac_fops.ko (debugfs/fops.c), which calls the read and write
+ * handlers below through the struct sac_fops_file each file was created
+ * with. An open therefore never takes a reference on iommu_sac: rmmod goes
+ * ahead while files are open (their reads and writes fail with EIO once
+ * the files are removed), and an open racing rmmod cannot meet the
+ * kernel's "debugfs file owner did not clean up at exit" warning, on any
+ * kernel (tests/guest/debugfs-unload-race.sh). The handlers keep no state
+ * between calls: each read formats the whole text anew (sac_dbg_read()).
  *
  * This file only uses the core's API (sac.h). Device directories follow the
  * core's device table through the sac_frontend callbacks, which run under
@@ -53,6 +53,7 @@
 #include "compat.h"
 #include "sac.h"
 #include "sac_debugfs.h"
+#include "sac_fops.h"
 
 /* Longest write accepted, including a trailing newline. */
 #define SAC_DBG_INPUT_MAX	128
@@ -69,6 +70,16 @@
 
 static struct dentry *sac_dbg_root;
 static struct dentry *sac_dbg_devices;
+
+/*
+ * A device's directory and its files' handlers (sac_dbg_dev_add()), in the
+ * room the core keeps for us in the device's entry.
+ */
+#define SAC_DBG_DEV_FILES	5
+struct sac_dbg_dev {
+	struct dentry *dir;
+	struct sac_fops_file files[SAC_DBG_DEV_FILES];
+};
 
 /* Copy a user write once, bounded and NUL-terminated, and strip it. */
 static char *sac_dbg_input(const char __user *ubuf, size_t count,
@@ -93,7 +104,7 @@ static char *sac_dbg_input(const char __user *ubuf, size_t count,
  * whose buffer is smaller than the text gets the rest of a newer snapshot
  * on its next read (the texts are small: stats is under 1 KiB).
  */
-static ssize_t sac_dbg_read(struct file *file, char __user *ubuf,
+static ssize_t sac_dbg_read(void *data, char __user *ubuf,
 			    size_t count, loff_t *ppos,
 			    int (*show)(struct seq_buf *s, void *data))
 {
@@ -111,7 +122,7 @@ static ssize_t sac_dbg_read(struct file *file, char __user *ubuf,
 		if (!buf)
 			return -ENOMEM;
 		seq_buf_init(&s, buf, size);
-		ret = show(&s, file->private_data);
+		ret = show(&s, data);
 		if (ret || !seq_buf_has_overflowed(&s))
 			break;
 		kvfree(buf);
@@ -131,16 +142,19 @@ static ssize_t sac_dbg_read(struct file *file, char __user *ubuf,
 }
 
 /*
- * A file NAME read through NAME_show(), written through WRITE (NULL: read
- * only).
+ * A file NAME read through NAME_show(), written through WR (NULL: read
+ * only): its handlers are NAME_file (data NULL; a device's files get a copy
+ * with the device as data).
  */
-#define SAC_DBG_FILE(name, write)					\
-static ssize_t name##_read(struct file *file, char __user *ubuf,	\
+#define SAC_DBG_FILE(name, wr)						\
+static ssize_t name##_read(void *data, char __user *ubuf,		\
 			   size_t count, loff_t *ppos)			\
 {									\
-	return sac_dbg_read(file, ubuf, count, ppos, name##_show);	\
+	return sac_dbg_read(data, ubuf, count, ppos, name##_show);	\
 }									\
-static SAC_DEBUGFS_FOPS(name##_fops, name##_read, write, default_llseek)
+static const struct sac_fops_file name##_file = {			\
+	.read = name##_read, .write = wr,				\
+}
 
 /* A write of "0" or "1" (a switch): 0 and *on, or the error. */
 static int sac_dbg_input_bool(const char __user *ubuf, size_t count,
@@ -207,7 +221,7 @@ static int sac_dbg_default_policy_show(struct seq_buf *m, void *data)
 	return 0;
 }
 
-static ssize_t sac_dbg_default_policy_write(struct file *file,
+static ssize_t sac_dbg_default_policy_write(void *data,
 					    const char __user *ubuf,
 					    size_t count, loff_t *ppos)
 {
@@ -231,7 +245,7 @@ static ssize_t sac_dbg_default_policy_write(struct file *file,
 
 SAC_DBG_FILE(sac_dbg_default_policy, sac_dbg_default_policy_write);
 
-static ssize_t sac_dbg_rearm_write(struct file *file, const char __user *ubuf,
+static ssize_t sac_dbg_rearm_write(void *data, const char __user *ubuf,
 				   size_t count, loff_t *ppos)
 {
 	char buf[SAC_DBG_INPUT_MAX];
@@ -248,10 +262,11 @@ static ssize_t sac_dbg_rearm_write(struct file *file, const char __user *ubuf,
 	return count;
 }
 
-static SAC_DEBUGFS_FOPS(sac_dbg_rearm_fops, NULL, sac_dbg_rearm_write,
-			noop_llseek);
+static const struct sac_fops_file sac_dbg_rearm_file = {
+	.write = sac_dbg_rearm_write,
+};
 
-static ssize_t sac_dbg_reset_stats_write(struct file *file,
+static ssize_t sac_dbg_reset_stats_write(void *data,
 					 const char __user *ubuf,
 					 size_t count, loff_t *ppos)
 {
@@ -268,8 +283,9 @@ static ssize_t sac_dbg_reset_stats_write(struct file *file,
 	return count;
 }
 
-static SAC_DEBUGFS_FOPS(sac_dbg_reset_stats_fops, NULL, sac_dbg_reset_stats_write,
-			noop_llseek);
+static const struct sac_fops_file sac_dbg_reset_stats_file = {
+	.write = sac_dbg_reset_stats_write,
+};
 
 static int sac_dbg_statistics_show(struct seq_buf *m, void *data)
 {
@@ -277,7 +293,7 @@ static int sac_dbg_statistics_show(struct seq_buf *m, void *data)
 	return 0;
 }
 
-static ssize_t sac_dbg_statistics_write(struct file *file,
+static ssize_t sac_dbg_statistics_write(void *data,
 					const char __user *ubuf,
 					size_t count, loff_t *ppos)
 {
@@ -301,7 +317,7 @@ static int sac_dbg_timing_show(struct seq_buf *m, void *data)
 	return 0;
 }
 
-static ssize_t sac_dbg_timing_write(struct file *file, const char __user *ubuf,
+static ssize_t sac_dbg_timing_write(void *data, const char __user *ubuf,
 				    size_t count, loff_t *ppos)
 {
 	bool on;
@@ -329,7 +345,7 @@ static int sac_dbg_dev_policy_show(struct seq_buf *m, void *data)
 	return 0;
 }
 
-static ssize_t sac_dbg_dev_policy_write(struct file *file,
+static ssize_t sac_dbg_dev_policy_write(void *data,
 					const char __user *ubuf,
 					size_t count, loff_t *ppos)
 {
@@ -344,7 +360,7 @@ static ssize_t sac_dbg_dev_policy_write(struct file *file,
 	if (sac_policy_parse(s, true, &policy))
 		return -EINVAL;
 	/* EBUSY: the policy needs the hook, which cannot be registered. */
-	ret = sac_dev_set_policy(file->private_data, policy);
+	ret = sac_dev_set_policy(data, policy);
 	if (ret)
 		return ret;
 	*ppos += count;
@@ -455,25 +471,45 @@ out:
 }
 SAC_DBG_FILE(sac_dbg_dev_iova32, NULL);
 
+/* A device's files, in the order of struct sac_dbg_dev's files[]. */
+static const struct {
+	const char *name;
+	umode_t mode;
+	const struct sac_fops_file *file;
+} sac_dbg_dev_files[SAC_DBG_DEV_FILES] = {
+	{ "policy",	0600, &sac_dbg_dev_policy_file },
+	{ "state",	0400, &sac_dbg_dev_state_file },
+	{ "stats",	0400, &sac_dbg_dev_stats_file },
+	{ "latency",	0400, &sac_dbg_dev_latency_file },
+	{ "iova32",	0400, &sac_dbg_dev_iova32_file },
+};
+
 static void sac_dbg_dev_add(struct sac_dev *sd)
 {
-	struct dentry *dir;
+	struct sac_dbg_dev *dd = sac_dev_frontend_area(sd);
+	int i;
 
-	dir = debugfs_create_dir(sac_dev_name(sd), sac_dbg_devices);
-	debugfs_create_file("policy", 0600, dir, sd, &sac_dbg_dev_policy_fops);
-	debugfs_create_file("state", 0400, dir, sd, &sac_dbg_dev_state_fops);
-	debugfs_create_file("stats", 0400, dir, sd, &sac_dbg_dev_stats_fops);
-	debugfs_create_file("latency", 0400, dir, sd,
-			    &sac_dbg_dev_latency_fops);
-	debugfs_create_file("iova32", 0400, dir, sd, &sac_dbg_dev_iova32_fops);
-	sac_dev_set_frontend_data(sd, dir);
+	BUILD_BUG_ON(sizeof(*dd) > SAC_FRONTEND_DEV_SIZE);
+	dd->dir = debugfs_create_dir(sac_dev_name(sd), sac_dbg_devices);
+	for (i = 0; i < SAC_DBG_DEV_FILES; i++) {
+		dd->files[i] = *sac_dbg_dev_files[i].file;
+		dd->files[i].data = sd;
+		sac_fops_create(sac_dbg_dev_files[i].name,
+				sac_dbg_dev_files[i].mode, dd->dir,
+				&dd->files[i]);
+	}
 }
 
 static void sac_dbg_dev_del(struct sac_dev *sd)
 {
-	/* Waits for running handlers of these files, then none can start. */
-	debugfs_remove_recursive(sac_dev_frontend_data(sd));
-	sac_dev_set_frontend_data(sd, NULL);
+	struct sac_dbg_dev *dd = sac_dev_frontend_area(sd);
+
+	/*
+	 * Waits for running handlers of these files, then none can start:
+	 * dd->files[] may go with the entry.
+	 */
+	debugfs_remove_recursive(dd->dir);
+	dd->dir = NULL;
 }
 
 static const struct sac_frontend sac_dbg_frontend = {
@@ -486,20 +522,16 @@ int sac_debugfs_init(void)
 	int ret;
 
 	sac_dbg_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
-	debugfs_create_file("version", 0400, sac_dbg_root, NULL,
-			    &sac_dbg_version_fops);
-	debugfs_create_file("default_policy", 0600, sac_dbg_root, NULL,
-			    &sac_dbg_default_policy_fops);
-	debugfs_create_file("rearm", 0200, sac_dbg_root, NULL,
-			    &sac_dbg_rearm_fops);
-	debugfs_create_file("reset_stats", 0200, sac_dbg_root, NULL,
-			    &sac_dbg_reset_stats_fops);
-	debugfs_create_file("timing", 0600, sac_dbg_root, NULL,
-			    &sac_dbg_timing_fops);
-	debugfs_create_file("statistics", 0600, sac_dbg_root, NULL,
-			    &sac_dbg_statistics_fops);
-	debugfs_create_file("stats", 0400, sac_dbg_root, NULL,
-			    &sac_dbg_stats_fops);
+	sac_fops_create("version", 0400, sac_dbg_root, &sac_dbg_version_file);
+	sac_fops_create("default_policy", 0600, sac_dbg_root,
+			&sac_dbg_default_policy_file);
+	sac_fops_create("rearm", 0200, sac_dbg_root, &sac_dbg_rearm_file);
+	sac_fops_create("reset_stats", 0200, sac_dbg_root,
+			&sac_dbg_reset_stats_file);
+	sac_fops_create("timing", 0600, sac_dbg_root, &sac_dbg_timing_file);
+	sac_fops_create("statistics", 0600, sac_dbg_root,
+			&sac_dbg_statistics_file);
+	sac_fops_create("stats", 0400, sac_dbg_root, &sac_dbg_stats_file);
 	sac_dbg_devices = debugfs_create_dir("devices", sac_dbg_root);
 
 	ret = sac_frontend_register(&sac_dbg_frontend);

@@ -200,7 +200,8 @@ static inline void sac_native_bit_set(struct device *dev, bool on)
  * full_proxy_open_short()). 6.12's include/linux/debugfs.h has no such
  * type: there the fops need the module as owner, and simple_open() for
  * i_private. (Verified on 6.12 and 7.2; the release is from the upstream
- * series.)
+ * series.) Used by iommu_sac_fops.ko only (debugfs/fops.c): the owner is
+ * that module, never iommu_sac.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
 #define SAC_DEBUGFS_FOPS(name, rd, wr, seek)				\

@@ -61,14 +61,9 @@ const char *sac_dev_name(const struct sac_dev *sd)
 	return dev_name(sd->dev);
 }
 
-void sac_dev_set_frontend_data(struct sac_dev *sd, void *data)
+void *sac_dev_frontend_area(struct sac_dev *sd)
 {
-	sd->fe_data = data;
-}
-
-void *sac_dev_frontend_data(const struct sac_dev *sd)
-{
-	return sd->fe_data;
+	return sd->fe_area;
 }
 
 void sac_dev_info(struct sac_dev *sd, struct sac_dev_info *info)

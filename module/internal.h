@@ -151,8 +151,11 @@ struct sac_dev {
 	u64 switch_ns;
 	u64 switch_size;
 	int switch_by;		/* enum sac_cause */
-	/* The front end's per-device data; sac_table_lock. */
-	void *fe_data;
+	/*
+	 * The front end's per-device data (sac_dev_frontend_area()); zeroed
+	 * with the entry; sac_table_lock.
+	 */
+	unsigned long fe_area[SAC_FRONTEND_DEV_SIZE / sizeof(unsigned long)];
 	/* On the list of entries being freed at unload; sac_table_lock. */
 	struct list_head dead;
 	/* Frees a removed entry after a grace period (sac_dev_del_locked()). */

@@ -176,8 +176,16 @@ void sac_rearm_all(void);
 /* devtable.c */
 const char *sac_dev_name(const struct sac_dev *sd);
 void sac_dev_info(struct sac_dev *sd, struct sac_dev_info *info);
-void sac_dev_set_frontend_data(struct sac_dev *sd, void *data);
-void *sac_dev_frontend_data(const struct sac_dev *sd);
+/*
+ * The front end's room in a device's entry: SAC_FRONTEND_DEV_SIZE bytes,
+ * aligned for pointers, zeroed when the entry is made, the front end's
+ * from ->dev_add() to ->dev_del(). In the entry so that a front end needs
+ * no allocation of its own per device: a device in the table always has
+ * its front end's files (an entry that cannot be allocated is reported,
+ * and the device is not tracked at all).
+ */
+#define SAC_FRONTEND_DEV_SIZE	(16 * sizeof(void *))
+void *sac_dev_frontend_area(struct sac_dev *sd);
 /* Takes the table mutex; calls ->dev_add for every device already known. */
 int sac_frontend_register(const struct sac_frontend *fe);
 /* Takes the table mutex; calls ->dev_del for every device. */

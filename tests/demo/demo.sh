@@ -3,6 +3,7 @@
 # The main job's guest script (make run): load iommu_sac.ko, drive real DMA
 # through the emulated IOMMU (edu DMA engine, nvme, e1000e), exhaust one
 # device's 32-bit IOVA space, and show what the module saw and did.
+SAC_FOPS_PRELOAD=0
 . ./lib.sh
 
 D=/sys/kernel/debug/iommu_sac
@@ -27,6 +28,9 @@ sacctl_or() { # prefer sacctl when it is in the guest
 }
 
 step "kernel $(uname -r), IOMMU: $(ls /sys/class/iommu) with $(ls /sys/kernel/iommu_groups | wc -l) groups"
+# iommu_sac.ko needs iommu_sac_fops.ko (its debugfs files' operations):
+# modprobe loads it first; by path, insmod it first.
+show insmod /lib/sac/iommu_sac_fops.ko
 show insmod /lib/sac/iommu_sac.ko
 show insmod /lib/sac/sac_edu.ko
 # Latency timing is off by default (it costs the clock reads on every

@@ -16,8 +16,10 @@ want=$(cat $P/version)
 pkg_sacctl() { $P/lib/ld-linux-x86-64.so.2 --library-path $P/lib $P/sacctl "$@"; }
 D=/sys/kernel/debug/iommu_sac
 
-check "iommu_sac from an earlier test is unloaded" unload_sac iommu_sac
+check "iommu_sac from an earlier test is unloaded, and iommu_sac_fops" unload_sac_all
+check "the packaged iommu_sac_fops loads (insmod $P/iommu_sac_fops.ko)" insmod $P/iommu_sac_fops.ko
 check "the packaged module loads (insmod $P/iommu_sac.ko)" insmod $P/iommu_sac.ko
+check_eq "iommu_sac_fops's version is VERSION" "$want" "$(cat /sys/module/iommu_sac_fops/version 2>/dev/null)"
 check_eq "its version is VERSION" "$want" "$(cat /sys/module/iommu_sac/version 2>/dev/null)"
 check "sac_edu.ko loads" load_sac sac_edu
 check_eq "packaged sacctl --version" "sacctl $want" "$(pkg_sacctl --version 2>&1 | head -n1)"

@@ -41,12 +41,14 @@ KVER=$(uname -r)
 KRE=$(printf '%s' "$KVER" | sed 's/[][\\.*+?^$(){}|]/\\&/g')
 
 unload_sac sac_edu
-unload_sac iommu_sac
+unload_sac_all
 rm -f $CONF
 
 # Load and inspect.
 check "modprobe iommu_sac" run /tmp/kmod/modprobe iommu_sac
 check_eq "modprobe iommu_sac: loaded, version (sysfs)" "$ver" "$(cat /sys/module/iommu_sac/version 2>/dev/null)"
+check_eq "modprobe iommu_sac: loaded iommu_sac_fops first, version (sysfs)" "$ver" \
+	"$(cat /sys/module/iommu_sac_fops/version 2>/dev/null)"
 ndev=$(kv $D/stats devices)
 check "the module serves devices ($ndev)" [ "${ndev:-0}" -gt 0 ]
 run "dmesg | grep iommu_sac"
@@ -153,6 +155,7 @@ check "dmesg: the last iommu_sac line is the reload (default policy auto)" \
 	sh -c "tail -n1 /tmp/g.out | grep -q 'iommu_sac: version $ver: hooked iommu_dma_alloc_iova(), default policy auto, [0-9]* devices\$'"
 check "modprobe -r iommu_sac" run /tmp/kmod/modprobe -r iommu_sac
 check "modprobe -r: iommu_sac is gone" sh -c "! grep -q '^iommu_sac ' /proc/modules"
+check "modprobe -r: iommu_sac_fops is gone with it" sh -c "! grep -q '^iommu_sac_fops ' /proc/modules"
 run "dmesg | tail -n 1"
 says "dmesg: the unload message" "iommu_sac: unloaded: devices are back with the kernel$"
 rm -f $CONF /tmp/r /tmp/trace.dat /tmp/g.out

@@ -25,8 +25,8 @@ modprobe() { /tmp/kmod/modprobe "$@"; }
 modinfo() { /tmp/kmod/modinfo "$@"; }
 
 path=$(modprobe --show-depends iommu_sac 2>&1)
-check_eq "modprobe resolves iommu_sac to the DKMS-installed module" \
-	"insmod /lib/modules/$KVER/updates/dkms/iommu_sac.ko" "$(echo $path)"
+check_eq "modprobe resolves iommu_sac to the DKMS-installed modules, iommu_sac_fops first" \
+	"insmod /lib/modules/$KVER/updates/dkms/iommu_sac_fops.ko insmod /lib/modules/$KVER/updates/dkms/iommu_sac.ko" "$(echo $path)"
 check_eq "modinfo version is VERSION" "$want" "$(modinfo -F version iommu_sac)"
 check "the shipped example config is only comments (no options)" \
 	sh -c "! grep -q '^[^#]' $CONF"
@@ -36,7 +36,7 @@ check "the shipped example config is only comments (no options)" \
 # are in the module's table at load, as they are from boot on amd64.
 load_sac sac_edu >/dev/null 2>&1
 unload_sac sac_edu
-unload_sac iommu_sac
+unload_sac_all
 cat > $CONF <<EOC
 # written by tests/guest/dkms.sh
 options iommu_sac default_policy=sac devices=1234:11e8=dac,$EDU32=dma32
@@ -51,8 +51,10 @@ check_eq "$NVME policy (no rule)" default "$(cat $D/devices/$NVME/policy)"
 check_eq "$NVME effective policy is the default" sac "$(kv $D/devices/$NVME/state effective_policy)"
 check_eq "debugfs version is VERSION" "$want" "$(cat $D/version)"
 check_eq "/sys/module/iommu_sac/version is VERSION" "$want" "$(cat /sys/module/iommu_sac/version)"
+check "iommu_sac_fops was loaded with it" grep -q '^iommu_sac_fops ' /proc/modules
 check "modprobe -r iommu_sac" modprobe -r iommu_sac
 check "iommu_sac is unloaded" sh -c "! grep -q '^iommu_sac ' /proc/modules"
+check "... and iommu_sac_fops with it" sh -c "! grep -q '^iommu_sac_fops ' /proc/modules"
 
 echo "options iommu_sac devices=0000:00:04=dac" > $CONF
 check "a malformed devices= fails the load" sh -c "! /tmp/kmod/modprobe iommu_sac 2>/dev/null"

@@ -59,6 +59,17 @@ done_testing() {
 	exit $?
 }
 
+# iommu_sac.ko depends on iommu_sac_fops.ko, the file operations of its
+# debugfs files (debugfs/fops.c); modprobe would load that first. The tests
+# insmod iommu_sac.ko by path, so every test starts with it loaded (a test
+# of modprobe or the packages unloads it first: unload_sac_all). A script
+# that shows the loads itself (make run's demo) sets SAC_FOPS_PRELOAD=0.
+if [ "${SAC_FOPS_PRELOAD:-1}" = 1 ] && [ -e /lib/sac/iommu_sac_fops.ko ] &&
+	! grep -q '^iommu_sac_fops ' /proc/modules &&
+	! insmod /lib/sac/iommu_sac_fops.ko; then
+	echo "# lib.sh: insmod /lib/sac/iommu_sac_fops.ko failed: iommu_sac.ko cannot load"
+fi
+
 # Load one of the project's modules (/lib/sac/NAME.ko) with arguments.
 # Already loaded: without arguments that is success (a diag line says so);
 # with arguments it is a failure of its own (not ok, status 1), since the
@@ -85,6 +96,12 @@ unload_sac() {
 	grep -q "^$1 " /proc/modules || return 0
 	rmmod "$1" || return 1
 	! grep -q "^$1 " /proc/modules
+}
+
+# Unload iommu_sac and the module it depends on, as a fresh system has
+# neither loaded.
+unload_sac_all() {
+	unload_sac iommu_sac && unload_sac iommu_sac_fops
 }
 
 # kv FILE KEY: the value of "KEY VALUE" in a key-value file.

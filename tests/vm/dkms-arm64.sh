@@ -82,43 +82,51 @@ mv "$priv/usr/src" "$priv/src"
 
 dkver=$(dk --version 2>/dev/null | head -n1)
 echo "# $dkver, kernel $KVER (arm64, cross, build root ${BUILDROOT})"
-mod=
+# Both modules of dkms.conf (iommu_sac and iommu_sac_fops) into the
+# guest's module tree, each an arm64 object of VERSION for KVER.
+built=
 if step "dkms add ($dkver)" dk add -m "$PKG" -v "$VERSION" &&
    step "dkms build -k $KVER -a aarch64" dk build -m "$PKG" -v "$VERSION" -k "$KVER" -a aarch64 \
 	--kernelsourcedir "$KDIR"; then
-	mod=$(find "$priv/tree/$PKG/$VERSION/$KVER/aarch64/module" -maxdepth 1 -name 'iommu_sac.ko*' 2>/dev/null | head -n1)
+	built=yes
+fi
+guestdir=$overlay/lib/modules/$KVER/updates/dkms
+for m in iommu_sac iommu_sac_fops; do
+	[ -n "$built" ] || break
+	mod=$(find "$priv/tree/$PKG/$VERSION/$KVER/aarch64/module" -maxdepth 1 -name "$m.ko*" 2>/dev/null | head -n1)
 	if [ -n "$mod" ]; then
 		ok "dkms built ${mod#"$priv/"}"
 	else
-		not_ok "dkms built a module in tree/$PKG/$VERSION/$KVER/aarch64/module"
+		not_ok "dkms built $m in tree/$PKG/$VERSION/$KVER/aarch64/module"
+		built=
+		break
 	fi
-fi
-if [ -n "$mod" ]; then
-	guestdir=$overlay/lib/modules/$KVER/updates/dkms
 	mkdir -p "$guestdir"
 	case $mod in
-	*.xz)  xz -dc "$mod" > "$guestdir/iommu_sac.ko" ;;
-	*.zst) zstd -q -dc "$mod" > "$guestdir/iommu_sac.ko" ;;
-	*.gz)  gzip -dc "$mod" > "$guestdir/iommu_sac.ko" ;;
-	*)     cp "$mod" "$guestdir/iommu_sac.ko" ;;
+	*.xz)  xz -dc "$mod" > "$guestdir/$m.ko" ;;
+	*.zst) zstd -q -dc "$mod" > "$guestdir/$m.ko" ;;
+	*.gz)  gzip -dc "$mod" > "$guestdir/$m.ko" ;;
+	*)     cp "$mod" "$guestdir/$m.ko" ;;
 	esac
-	if file "$guestdir/iommu_sac.ko" | grep -q 'ARM aarch64'; then
-		ok "the module is an arm64 object"
+	if file "$guestdir/$m.ko" | grep -q 'ARM aarch64'; then
+		ok "$m is an arm64 object"
 	else
-		not_ok "the module is an arm64 object ($(file -b "$guestdir/iommu_sac.ko"))"
+		not_ok "$m is an arm64 object ($(file -b "$guestdir/$m.ko"))"
 	fi
-	mv=$(modinfo -F version "$guestdir/iommu_sac.ko")
+	mv=$(modinfo -F version "$guestdir/$m.ko")
 	if [ "$mv" = "$VERSION" ]; then
-		ok "modinfo version is VERSION ($mv)"
+		ok "$m: modinfo version is VERSION ($mv)"
 	else
-		not_ok "modinfo version is VERSION (expected '$VERSION', saw '$mv')"
+		not_ok "$m: modinfo version is VERSION (expected '$VERSION', saw '$mv')"
 	fi
-	vm=$(modinfo -F vermagic "$guestdir/iommu_sac.ko" | cut -d' ' -f1)
+	vm=$(modinfo -F vermagic "$guestdir/$m.ko" | cut -d' ' -f1)
 	if [ "$vm" = "$KVER" ]; then
-		ok "vermagic is $KVER"
+		ok "$m: vermagic is $KVER"
 	else
-		not_ok "vermagic is $KVER (saw '$vm')"
+		not_ok "$m: vermagic is $KVER (saw '$vm')"
 	fi
+done
+if [ -n "$built" ]; then
 	mkdir -p "$overlay/etc/modprobe.d" "$overlay/etc/sac"
 	cp "$SAC_TOP/etc/modprobe.d/iommu-sac.conf" "$overlay/etc/modprobe.d/"
 	echo "$VERSION" > "$overlay/etc/sac/version"

@@ -138,9 +138,17 @@ for b in "$ROOT"/lib/modules/*/build; do
 	*) not_ok "DKMS built and installed it for $k (dkms status: '$st')" ;;
 	esac
 done
-mod=$(find "$ROOT/lib/modules/$KVER/updates/dkms" -maxdepth 1 -name 'iommu_sac.ko*' 2>/dev/null | head -n1)
-[ -n "$mod" ] && ok "module for $KVER at ${mod#"$ROOT"}" ||
-	not_ok "module for $KVER under /lib/modules/$KVER/updates/dkms"
+# Both modules of dkms.conf: iommu_sac and iommu_sac_fops.
+mods=
+for m in iommu_sac iommu_sac_fops; do
+	mod=$(find "$ROOT/lib/modules/$KVER/updates/dkms" -maxdepth 1 -name "$m.ko*" 2>/dev/null | head -n1)
+	if [ -n "$mod" ]; then
+		ok "$m for $KVER at ${mod#"$ROOT"}"
+		mods="$mods $mod"
+	else
+		not_ok "$m for $KVER under /lib/modules/$KVER/updates/dkms"
+	fi
+done
 
 # What the packages ship (the chroot's dpkg excludes /usr/share/doc and
 # /usr/share/man from what it unpacks: see provision.sh).
@@ -173,16 +181,17 @@ check_eq "the packaged sacctl's version" "sacctl $VERSION" \
 # ---- what the guest gets ------------------------------------------------
 rm -rf "$pkgdir"
 mkdir -p "$pkgdir/lib"
-if [ -n "$mod" ]; then
+for mod in $mods; do
+	m=$(basename "$mod"); m=${m%%.ko*}
 	case $mod in
-	*.xz)  xz -dc "$mod" > "$pkgdir/iommu_sac.ko" ;;
-	*.zst) zstd -q -dc "$mod" > "$pkgdir/iommu_sac.ko" ;;
-	*)     cp "$mod" "$pkgdir/iommu_sac.ko" ;;
+	*.xz)  xz -dc "$mod" > "$pkgdir/$m.ko" ;;
+	*.zst) zstd -q -dc "$mod" > "$pkgdir/$m.ko" ;;
+	*)     cp "$mod" "$pkgdir/$m.ko" ;;
 	esac
-	check_eq "the packaged module's version" "$VERSION" "$(modinfo -F version "$pkgdir/iommu_sac.ko")"
-	check_eq "the packaged module's vermagic" "$KVER" \
-		"$(modinfo -F vermagic "$pkgdir/iommu_sac.ko" | cut -d' ' -f1)"
-fi
+	check_eq "the packaged $m's version" "$VERSION" "$(modinfo -F version "$pkgdir/$m.ko")"
+	check_eq "the packaged $m's vermagic" "$KVER" \
+		"$(modinfo -F vermagic "$pkgdir/$m.ko" | cut -d' ' -f1)"
+done
 cp "$ROOT/usr/sbin/sacctl" "$pkgdir/sacctl"
 cp "$ROOT/lib/systemd/system/sacctl-prometheus.service" "$pkgdir/"
 # The libraries the packaged binary resolves to in its own root, and that

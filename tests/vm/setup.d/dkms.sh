@@ -80,45 +80,58 @@ if step "dkms add ($dkver)" dk add -m "$PKG" -v "$VERSION" &&
 	installed=yes
 fi
 
-# What dkms installed, where a user's modprobe finds it.
-mod=
-if [ -n "$installed" ]; then
-	mod=$(find "$install_tree/$KVER/updates/dkms" -maxdepth 1 -name 'iommu_sac.ko*' 2>/dev/null | head -n1)
-	if [ -n "$mod" ]; then
-		ok "installed as ${mod#"${dest%/}"}"
-	else
-		not_ok "installed module in $install_tree/$KVER/updates/dkms"
+# What dkms installed, where a user's modprobe finds it: iommu_sac.ko and
+# iommu_sac_fops.ko (dkms.conf), both into the guest's module tree.
+# place_mod NAME: decompress NAME.ko* into the overlay, check its version
+# and vermagic; fails when dkms did not install it.
+guestdir=$overlay/lib/modules/$KVER/updates/dkms
+place_mod() {
+	local m mod mv vm
+	m=$1
+	mod=$(find "$install_tree/$KVER/updates/dkms" -maxdepth 1 -name "$m.ko*" 2>/dev/null | head -n1)
+	if [ -z "$mod" ]; then
+		not_ok "installed $m in $install_tree/$KVER/updates/dkms"
+		return 1
 	fi
+	ok "installed as ${mod#"${dest%/}"}"
+	mkdir -p "$guestdir"
+	case $mod in
+	*.xz)  xz -dc "$mod" > "$guestdir/$m.ko" ;;
+	*.zst) zstd -q -dc "$mod" > "$guestdir/$m.ko" ;;
+	*.gz)  gzip -dc "$mod" > "$guestdir/$m.ko" ;;
+	*)     cp "$mod" "$guestdir/$m.ko" ;;
+	esac
+	mv=$(modinfo -F version "$guestdir/$m.ko")
+	if [ "$mv" = "$VERSION" ]; then
+		ok "$m: modinfo version is VERSION ($mv)"
+	else
+		not_ok "$m: modinfo version is VERSION (expected '$VERSION', saw '$mv')"
+	fi
+	vm=$(modinfo -F vermagic "$guestdir/$m.ko" | cut -d' ' -f1)
+	if [ "$vm" = "$KVER" ]; then
+		ok "$m: vermagic is $KVER"
+	else
+		not_ok "$m: vermagic is $KVER (saw '$vm')"
+	fi
+	if modinfo -F signer "$guestdir/$m.ko" | grep -q .; then
+		echo "# $m signed by dkms: $(modinfo -F signer "$guestdir/$m.ko")"
+	fi
+}
+placed=
+if [ -n "$installed" ]; then
 	st=$(dk status -m "$PKG" -v "$VERSION" -k "$KVER" 2>/dev/null)
 	case $st in
 	*": installed"*) ok "dkms status: $st" ;;
 	*) not_ok "dkms status says installed (saw '$st')" ;;
 	esac
+	placed=yes
+	for m in iommu_sac iommu_sac_fops; do
+		place_mod $m || placed=
+	done
+	check_eq "modinfo: iommu_sac depends on iommu_sac_fops" iommu_sac_fops \
+		"$(modinfo -F depends "$guestdir/iommu_sac.ko" 2>/dev/null)"
 fi
-if [ -n "$mod" ]; then
-	guestdir=$overlay/lib/modules/$KVER/updates/dkms
-	mkdir -p "$guestdir"
-	case $mod in
-	*.xz)  xz -dc "$mod" > "$guestdir/iommu_sac.ko" ;;
-	*.zst) zstd -q -dc "$mod" > "$guestdir/iommu_sac.ko" ;;
-	*.gz)  gzip -dc "$mod" > "$guestdir/iommu_sac.ko" ;;
-	*)     cp "$mod" "$guestdir/iommu_sac.ko" ;;
-	esac
-	mv=$(modinfo -F version "$guestdir/iommu_sac.ko")
-	if [ "$mv" = "$VERSION" ]; then
-		ok "modinfo version is VERSION ($mv)"
-	else
-		not_ok "modinfo version is VERSION (expected '$VERSION', saw '$mv')"
-	fi
-	vm=$(modinfo -F vermagic "$guestdir/iommu_sac.ko" | cut -d' ' -f1)
-	if [ "$vm" = "$KVER" ]; then
-		ok "vermagic is $KVER"
-	else
-		not_ok "vermagic is $KVER (saw '$vm')"
-	fi
-	if modinfo -F signer "$guestdir/iommu_sac.ko" | grep -q .; then
-		echo "# signed by dkms: $(modinfo -F signer "$guestdir/iommu_sac.ko")"
-	fi
+if [ -n "$placed" ]; then
 	mkdir -p "$overlay/etc/modprobe.d" "$overlay/etc/sac"
 	cp "$SAC_TOP/etc/modprobe.d/iommu-sac.conf" "$overlay/etc/modprobe.d/"
 	echo "$VERSION" > "$overlay/etc/sac/version"
@@ -150,7 +163,7 @@ for fl in cloud rt; do
 done
 
 step "dkms remove --all" dk remove -m "$PKG" -v "$VERSION" --all
-left=$(find "$install_tree"/*/updates/dkms -name 'iommu_sac.ko*' 2>/dev/null)
+left=$(find "$install_tree"/*/updates/dkms -name 'iommu_sac*.ko*' 2>/dev/null)
 if [ -z "$left" ]; then
 	ok "nothing left in the module trees after dkms remove"
 else
