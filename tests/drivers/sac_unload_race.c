@@ -19,7 +19,8 @@
  * hold_ms wide, so a test can open files in it on purpose.
  *
  * How: a kprobe on the store of MODULE_STATE_GOING. The driver finds it in
- * __do_sys_delete_module (x86-64): the first "movl $2, (reg)" after the
+ * __do_sys_delete_module (x86-64; __x64_sys_delete_module where that is
+ * inlined): the first "movl $2, (reg)" after the
  * "lock xadd" of the reference count. The kprobe's handler runs before the
  * store; if the module being removed is @target, still live, and
  * try_module_get() fails on it (which proves the window), it spins for
@@ -63,7 +64,7 @@ static unsigned int holding;
 module_param(holding, uint, 0444);
 MODULE_PARM_DESC(holding, "1 while the window is held (read only)");
 
-/* How far into __do_sys_delete_module the store may be (6.1..7.2: < 0x200). */
+/* How far into that function the store may be (6.1..7.2: < 0x2c0). */
 #define RACE_SCAN_MAX	1024
 /* How far the store may follow the refcount's lock xadd (6.1..7.2: 0x42). */
 #define RACE_XADD_DIST	128
@@ -145,26 +146,42 @@ static void *race_find_store(const u8 *fn)
 	return NULL;
 }
 
+/*
+ * Where delete_module()'s body is: __do_sys_delete_module, or, where the
+ * compiler inlined that into its syscall wrapper (the 6.1 debug lane's
+ * kernel), __x64_sys_delete_module.
+ */
+static const char * const race_fns[] = {
+	"__do_sys_delete_module", "__x64_sys_delete_module",
+};
+
 static int __init race_init(void)
 {
-	struct kprobe probe = { .symbol_name = "__do_sys_delete_module" };
+	struct kprobe probe;
 	void *store;
-	int ret;
+	int i, ret = -ENOENT;
 
 	if (hold_ms < 1 || hold_ms > 2000) {
 		pr_err("hold_ms=%u: must be 1..2000\n", hold_ms);
 		return -EINVAL;
 	}
-	/* A kprobe resolves the static symbol; then it goes again. */
-	ret = register_kprobe(&probe);
+	/* The first that exists; a kprobe resolves the static symbol. */
+	for (i = 0; i < ARRAY_SIZE(race_fns); i++) {
+		memset(&probe, 0, sizeof(probe));
+		probe.symbol_name = race_fns[i];
+		ret = register_kprobe(&probe);
+		if (!ret)
+			break;
+	}
 	if (ret) {
-		pr_err("cannot find __do_sys_delete_module: %d\n", ret);
+		pr_err("cannot find %s or %s: %d\n", race_fns[0], race_fns[1], ret);
 		return ret;
 	}
 	store = race_find_store((const u8 *)probe.addr);
 	unregister_kprobe(&probe);
 	if (!store) {
-		pr_err("no MODULE_STATE_GOING store after a lock xadd in __do_sys_delete_module\n");
+		pr_err("no MODULE_STATE_GOING store after a lock xadd in %s\n",
+		       race_fns[i]);
 		return -ENOENT;
 	}
 	race_kp.addr = store;
