@@ -246,6 +246,10 @@ if [ -z "$CTL" ]; then
 	gt0 "hostile writes" "$(fig hostile_writes)"
 	check_eq "hostile writes whose outcome was not the predicted one" 0 "$(fig hostile_unexpected)"
 	gt0 "module load/unload cycles" "$(fig module_cycles)"
+	# The writers hold debugfs files open across unloads: those pin
+	# iommu_sac_fops, never iommu_sac (debugfs/fops.c).
+	check_eq "unloads refused while a debugfs file was open (EBUSY retries)" 0 \
+		"$(fig module_unload_busy_retries)"
 	gt0 "hostile module loads" "$(fig hostile_loads)"
 	check_eq "module loads with the soak's parameters that failed" 0 "$(fig module_load_failures)"
 	check_eq "hostile module loads not as predicted (policies, errno, one message)" 0 "$(fig modload_unexpected)"
