@@ -518,9 +518,10 @@ TAINT_BITS = {
     18: ("N", "in-kernel test run (KUnit)"),
     19: ("J", "fwctl used"),
 }
-# Loading the project's modules (iommu_sac.ko, sac_edu.ko, built out of
-# tree and not signed) sets O (TAINT_OOT_MODULE, bit 12) and, on kernels
-# that enforce nothing but record it, E (TAINT_UNSIGNED_MODULE, bit 13).
+# Loading the project's modules (iommu_sac.ko, iommu_sac_fops.ko, sac_edu.ko,
+# built out of tree and not signed) sets O (TAINT_OOT_MODULE, bit 12) and,
+# on kernels that enforce nothing but record it, E (TAINT_UNSIGNED_MODULE,
+# bit 13).
 # These are what the tests are for: allowed in every test, and nothing else.
 TAINT_ALLOWED = (1 << 12) | (1 << 13)
 
