@@ -10,11 +10,11 @@
  * going. delete_module() drops the last reference before it marks the
  * module going (kernel/module/main.c), so an open of one of iommu_sac's
  * files in that window WARNed whatever iommu_sac did, as long as it owned
- * the fops; and a module that owns none, its proxy's release reads the
- * fops after the module is gone. Here the fops are owned by this module,
- * which is never unloaded before iommu_sac: an open pins this module, not
- * iommu_sac, so rmmod iommu_sac has nothing to race with and goes ahead
- * while files are open. From 6.13 the fops are debugfs short fops, whose
+ * the fops; and fops in iommu_sac without it as their owner would be read
+ * by the proxy's release after iommu_sac is gone. Here the fops are owned
+ * by this module, which is never unloaded before iommu_sac: an open pins
+ * this module, not iommu_sac, so rmmod iommu_sac has nothing to race with
+ * and goes ahead while files are open. From 6.13 the fops are debugfs short fops, whose
  * open takes no reference at all (module/compat.h SAC_DEBUGFS_FOPS).
  *
  * The handlers run only while their file exists: debugfs brackets each
