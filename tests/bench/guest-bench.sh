@@ -37,6 +37,12 @@
 
 B=/sys/kernel/debug/sac_bench
 S=/sys/kernel/debug/iommu_sac
+# iommu_sac.ko needs iommu_sac_fops.ko (debugfs/fops.c), as modprobe would
+# load it; the configurations below insmod iommu_sac.ko by path. Loaded
+# once: nothing of it runs on the DMA path.
+if [ -e /lib/sac/iommu_sac_fops.ko ] && ! grep -q '^iommu_sac_fops ' /proc/modules; then
+	insmod /lib/sac/iommu_sac_fops.ko || echo "guest-bench: insmod iommu_sac_fops.ko failed"
+fi
 
 # Defaults (bench.conf overrides them).
 CONFIGS="vanilla kernel auto sac dac"
